@@ -1,0 +1,159 @@
+"""IntakeService over gRPC: checks requests field by field, then calls the application."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from eportfolio.common.v1 import common_pb2
+from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
+
+from backbone import validation as check
+from backbone.errors import Violations
+from intake.application import (
+    IntakeApplication,
+    ReceiptView,
+    SubmitMeasure,
+    SubmitProposal,
+    SubmitStatusReport,
+)
+
+COLOURS = {
+    common_pb2.COLOUR_GREEN: "green",
+    common_pb2.COLOUR_YELLOW: "yellow",
+    common_pb2.COLOUR_RED: "red",
+}
+ORG_TYPES = {
+    intake_pb2.ORGANISATION_TYPE_PUBLIC: "public",
+    intake_pb2.ORGANISATION_TYPE_PRIVATE: "private",
+}
+TARGET_GROUPS = {"citizens", "health_personnel", "authorities"}
+MAX_KEY = 200
+
+
+def _receipt(view: ReceiptView) -> common_pb2.Receipt:
+    return common_pb2.Receipt(
+        receipt_id=view.receipt_id,
+        received_at=view.received_at.isoformat(),
+        subject_id=view.subject_id,
+        replayed=view.replayed,
+    )
+
+
+def _key(value: str, v: Violations) -> str:
+    if len(value) > MAX_KEY:
+        v.add("idempotency_key", f"is longer than {MAX_KEY} characters")
+    return value
+
+
+def _colour(value: int, field: str, v: Violations) -> str | None:
+    if value == common_pb2.COLOUR_UNSPECIFIED:
+        return None
+    if value not in COLOURS:
+        v.add(field, f"unknown colour {value}; use GREEN, YELLOW or RED")
+        return None
+    return COLOURS[value]
+
+
+def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
+    v = Violations()
+    _key(req.idempotency_key, v)
+    cmd = SubmitMeasure(
+        measure_id=check.positive(req.measure_id, "measure_id", v),
+        name=check.text(req.name, "name", v, required=True, max_len=500),
+        description=check.text(req.description, "description", v),
+        responsible_agency=check.text(req.responsible_agency, "responsible_agency", v,
+                                      required=True, max_len=200),
+        owner=check.text(req.owner, "owner", v, max_len=500),
+        strategic_area=check.text(req.strategic_area, "strategic_area", v, max_len=500),
+        in_portfolio_since=check.period(req.in_portfolio_since, "in_portfolio_since", v,
+                                        required=False),
+    )
+    v.raise_if_any()
+    return cmd
+
+
+def status_report_command(req: intake_pb2.SubmitStatusReportRequest) -> SubmitStatusReport:
+    v = Violations()
+    _key(req.idempotency_key, v)
+    budget: list[dict[str, int]] = []
+    years: set[int] = set()
+    if len(req.budget) > 50:
+        v.add("budget", "has more than 50 lines")
+    for i, line in enumerate(req.budget[:50]):
+        if not 1900 <= line.year <= 2200:
+            v.add(f"budget[{i}].year", f"must be a year, got {line.year}")
+        elif line.year in years:
+            v.add(f"budget[{i}].year", f"year {line.year} is given twice")
+        if line.amount_nok < 0:
+            v.add(f"budget[{i}].amount_nok", "must not be negative")
+        years.add(line.year)
+        budget.append({"year": line.year, "amount_nok": line.amount_nok})
+    cmd = SubmitStatusReport(
+        measure_id=check.positive(req.measure_id, "measure_id", v),
+        period=check.period(req.period, "period", v) or "",
+        status=_colour(req.status, "status", v),
+        risk=_colour(req.risk, "risk", v),
+        budget=budget,
+        explanation=check.text(req.explanation, "explanation", v),
+    )
+    v.raise_if_any()
+    return cmd
+
+
+def proposal_command(req: intake_pb2.SubmitProposalRequest) -> SubmitProposal:
+    v = Violations()
+    _key(req.idempotency_key, v)
+    org_type: str | None = None
+    if req.organisation_type != intake_pb2.ORGANISATION_TYPE_UNSPECIFIED:
+        org_type = ORG_TYPES.get(req.organisation_type)
+        if org_type is None:
+            v.add("organisation_type", f"unknown organisation type {req.organisation_type}")
+    groups = []
+    for i, group in enumerate(req.target_groups):
+        if group not in TARGET_GROUPS:
+            v.add(f"target_groups[{i}]", f"unknown target group {group[:40]!r}; use "
+                  + ", ".join(sorted(TARGET_GROUPS)))
+        groups.append(group)
+    cmd = SubmitProposal(
+        title=check.text(req.title, "title", v, required=True, max_len=500),
+        description=check.text(req.description, "description", v),
+        proposer=check.text(req.proposer, "proposer", v, max_len=500),
+        organisation=check.text(req.organisation, "organisation", v, max_len=500),
+        organisation_type=org_type,
+        contact=check.text(req.contact, "contact", v, max_len=500),
+        need=check.text(req.need, "need", v),
+        target_groups=groups,
+        category_code=check.text(req.category_code, "category_code", v, max_len=10),
+        received_at=check.timestamp(req.received_at, "received_at", v),
+    )
+    v.raise_if_any()
+    return cmd
+
+
+class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
+    """Thin: validate, call the application in a worker thread, answer with the receipt."""
+
+    def __init__(self, app: IntakeApplication) -> None:
+        self.app = app
+
+    async def SubmitMeasure(  # noqa: N802 - gRPC method name
+        self, request: intake_pb2.SubmitMeasureRequest, context: Any
+    ) -> common_pb2.Receipt:
+        cmd = measure_command(request)
+        view = await asyncio.to_thread(self.app.submit_measure, cmd, request.idempotency_key)
+        return _receipt(view)
+
+    async def SubmitStatusReport(  # noqa: N802
+        self, request: intake_pb2.SubmitStatusReportRequest, context: Any
+    ) -> common_pb2.Receipt:
+        cmd = status_report_command(request)
+        view = await asyncio.to_thread(self.app.submit_status_report, cmd, request.idempotency_key)
+        return _receipt(view)
+
+    async def SubmitProposal(  # noqa: N802
+        self, request: intake_pb2.SubmitProposalRequest, context: Any
+    ) -> common_pb2.Receipt:
+        cmd = proposal_command(request)
+        view = await asyncio.to_thread(self.app.submit_proposal, cmd, request.idempotency_key)
+        return _receipt(view)

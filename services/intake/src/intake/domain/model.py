@@ -1,0 +1,111 @@
+"""Intake's aggregates.
+
+Intake keeps what was handed in exactly as received, in the order received, so the
+services downstream see one ordered stream per measure (the Kafka key is the
+aggregate id, and the id of a measure's intake record derives from its portfolio id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from backbone.domain import TracedAggregate, stable_id
+
+
+class MeasureIntake(TracedAggregate):
+    """Everything agencies have submitted about one measure, in the order received."""
+
+    @staticmethod
+    def create_id(measure_id: int) -> UUID:
+        return stable_id("measure-intake", measure_id)
+
+    @event("MeasureSubmitted")
+    def __init__(
+        self,
+        measure_id: int,
+        receipt_id: str,
+        received_at: datetime,
+        name: str,
+        description: str,
+        responsible_agency: str,
+        owner: str,
+        strategic_area: str,
+        in_portfolio_since: str | None,
+    ) -> None:
+        self.measure_id = measure_id
+        self.name = name
+        self.responsible_agency = responsible_agency
+        self.status_reports = 0
+
+    @event("StatusReportSubmitted")
+    def submit_status_report(
+        self,
+        measure_id: int,
+        receipt_id: str,
+        received_at: datetime,
+        period: str,
+        status: str | None,
+        risk: str | None,
+        budget: list[dict[str, Any]],
+        explanation: str,
+    ) -> None:
+        self.status_reports += 1
+
+
+class ProposalIntake(TracedAggregate):
+    """A corona proposal as it was received."""
+
+    @staticmethod
+    def create_id(proposal_id: str) -> UUID:
+        return stable_id("proposal-intake", proposal_id)
+
+    @event("ProposalSubmitted")
+    def __init__(
+        self,
+        proposal_id: str,
+        receipt_id: str,
+        received_at: datetime,
+        title: str,
+        description: str,
+        proposer: str,
+        organisation: str,
+        organisation_type: str | None,
+        contact: str,
+        need: str,
+        target_groups: list[str],
+        category_code: str,
+    ) -> None:
+        self.proposal_id = proposal_id
+        self.title = title
+
+
+class Receipt(TracedAggregate):
+    """The answer given for one command, kept so a retried command gets it again.
+
+    Its id derives from the caller and the caller's idempotency key; it is saved in
+    the same transaction as the command's events, so "stored" and "answered" cannot
+    drift apart, even when a commit succeeded but the client never heard.
+    """
+
+    @staticmethod
+    def create_id(caller: str, idempotency_key: str) -> UUID:
+        return stable_id("receipt", f"{caller}\x1f{idempotency_key}")
+
+    @event("Issued")
+    def __init__(
+        self,
+        caller: str,
+        idempotency_key: str,
+        fingerprint: str,
+        command: str,
+        subject_id: str,
+        received_at: datetime,
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.command = command
+        self.subject_id = subject_id
+        self.received_at = received_at

@@ -1,0 +1,35 @@
+"""Intake's composition root: builds the service from its settings; nothing runs at import."""
+
+from __future__ import annotations
+
+from contracts import topics
+from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
+
+from backbone.metrics import ServiceMetrics
+from backbone.persistence import eventsourcing_env
+from backbone.runtime import Service
+from intake.adapters.grpc_api import IntakeServicer
+from intake.adapters.published import translate
+from intake.application import IntakeApplication
+from intake.settings import IntakeSettings
+
+NAME = "intake"
+
+
+def create_service(settings: IntakeSettings) -> Service:
+    app = IntakeApplication(env=eventsourcing_env(settings, NAME))
+    return Service(
+        name=NAME,
+        settings=settings,
+        metrics=ServiceMetrics(NAME),
+        app=app,
+        translate=translate,
+        published_topics=[topics.INTAKE_MEASURE, topics.INTAKE_PROPOSAL],
+        registrations=[
+            (
+                intake_pb2_grpc.add_IntakeServiceServicer_to_server,
+                IntakeServicer(app),
+                intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name,
+            )
+        ],
+    )
