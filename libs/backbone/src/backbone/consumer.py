@@ -82,6 +82,11 @@ class Sink(Protocol):
 TRANSIENT = (PersistenceError, OSError, TimeoutError)
 
 
+async def _undecoded(msg: Any) -> Any:
+    """Skip FastStream's body decoding: the consumer decodes envelopes itself."""
+    return None
+
+
 class TrackedConsumer:
     """A consumer group reading ``topics`` into ``sink`` (one FastStream batch subscriber)."""
 
@@ -125,6 +130,7 @@ class TrackedConsumer:
             heartbeat_interval_ms=s.kafka_heartbeat_interval_ms,
             title=f"{self.group_id}",
             description=f"{self.service} applies {', '.join(self.topics)} exactly once",
+            decoder=_undecoded,
         )
         subscriber(self._handle)
 
@@ -144,11 +150,22 @@ class TrackedConsumer:
 
     # --- the handler -------------------------------------------------------------------
 
-    async def _handle(self, body: list[bytes], msg: KafkaMessage) -> None:
+    async def _handle(self, body: Any, msg: KafkaMessage) -> None:
         records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message  # type: ignore[assignment]
         consumer: AIOKafkaConsumer = msg.consumer  # type: ignore[assignment]
         if not records:
             return
+        try:
+            await self._handle_records(records, consumer)
+        except Exception:
+            # FastStream would move on past a batch whose handler raised: never let it.
+            log.exception("%s: batch failed; it will be read again", self.group_id)
+            self._rewind(consumer, records)
+            await asyncio.sleep(1.0)
+
+    async def _handle_records(
+        self, records: tuple[ConsumerRecord[Any, Any], ...], consumer: AIOKafkaConsumer
+    ) -> None:
         try:
             epoch_id = await self.epoch.read()
         except BrokerEpochError as exc:

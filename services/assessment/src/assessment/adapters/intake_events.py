@@ -1,0 +1,44 @@
+"""What assessment does with intake's events (topic ``intake.measure.v1``)."""
+
+from __future__ import annotations
+
+from contracts import intake as c
+
+from assessment.domain import Measure
+from backbone.consumer import Delivery
+from backbone.errors import NotFoundError
+from backbone.sinks import UnitOfWork
+
+HANDLED = {"MeasureSubmitted", "StatusReportSubmitted"}
+
+
+def handle(uow: UnitOfWork, delivery: Delivery) -> None:
+    """Register a submitted measure; record a submitted status report on its measure."""
+    p = delivery.payload
+    if isinstance(p, c.MeasureSubmitted):
+        if uow.get(Measure.create_id(p.measure_id)) is not None:
+            return  # registered already: a submission is applied once
+        uow.add(
+            Measure(
+                measure_id=p.measure_id,
+                name=p.name,
+                description=p.description,
+                responsible_agency=p.responsible_agency,
+                owner=p.owner,
+                strategic_area=p.strategic_area,
+                in_portfolio_since=p.in_portfolio_since,
+                receipt_id=p.receipt_id,
+            )
+        )
+    elif isinstance(p, c.StatusReportSubmitted):
+        measure: Measure | None = uow.get(Measure.create_id(p.measure_id))
+        if measure is None:
+            raise NotFoundError(f"status report for unknown measure {p.measure_id}")
+        measure.record_status_report(
+            period=p.period,
+            status=p.status,
+            risk=p.risk,
+            budget=[line.model_dump() for line in p.budget],
+            explanation=p.explanation,
+            receipt_id=p.receipt_id,
+        )

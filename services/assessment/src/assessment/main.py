@@ -1,0 +1,45 @@
+"""Assessment's composition root: builds the service from its settings."""
+
+from __future__ import annotations
+
+from contracts import topics
+from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
+
+from assessment.adapters import intake_events
+from assessment.adapters.grpc_api import AssessmentServicer
+from assessment.adapters.published import translate
+from assessment.application import AssessmentApplication
+from assessment.settings import AssessmentSettings
+from backbone.metrics import ServiceMetrics
+from backbone.persistence import eventsourcing_env
+from backbone.runtime import ConsumerSpec, Service
+from backbone.sinks import EventSourcedSink
+
+NAME = "assessment"
+
+
+def create_service(settings: AssessmentSettings) -> Service:
+    app = AssessmentApplication(env=eventsourcing_env(settings, NAME))
+    return Service(
+        name=NAME,
+        settings=settings,
+        metrics=ServiceMetrics(NAME),
+        app=app,
+        translate=translate,
+        published_topics=[topics.ASSESSMENT_MEASURE],
+        consumers=[
+            ConsumerSpec(
+                name=f"{NAME}.intake-measures",
+                topics=[topics.INTAKE_MEASURE],
+                sink=EventSourcedSink(app, intake_events.handle),
+                handled_types=intake_events.HANDLED,
+            )
+        ],
+        registrations=[
+            (
+                assessment_pb2_grpc.add_AssessmentServiceServicer_to_server,
+                AssessmentServicer(app),
+                assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full_name,
+            )
+        ],
+    )

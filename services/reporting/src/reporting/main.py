@@ -1,0 +1,41 @@
+"""Reporting's composition root: builds the service from its settings."""
+
+from __future__ import annotations
+
+from contracts import topics
+from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+
+from backbone.metrics import ServiceMetrics
+from backbone.runtime import ConsumerSpec, Service
+from reporting import projections
+from reporting.adapters.grpc_api import ReportingServicer
+from reporting.settings import ReportingSettings
+from reporting.store import open_store
+
+NAME = "reporting"
+
+
+def create_service(settings: ReportingSettings) -> Service:
+    store = open_store(settings, NAME)
+    sink = projections.ProjectionSink(store)
+    return Service(
+        name=NAME,
+        settings=settings,
+        metrics=ServiceMetrics(NAME),
+        consumers=[
+            ConsumerSpec(
+                name=f"{NAME}.portfolio",
+                topics=[topics.ASSESSMENT_MEASURE, topics.KORONA_PROPOSAL],
+                sink=sink,
+                handled_types=projections.HANDLED,
+            )
+        ],
+        registrations=[
+            (
+                reporting_pb2_grpc.add_ReportingServiceServicer_to_server,
+                ReportingServicer(store),
+                reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
+            )
+        ],
+        on_close=[store.close],
+    )

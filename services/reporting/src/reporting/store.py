@@ -1,0 +1,137 @@
+"""The read-model store: report tables plus tracking records, written in one transaction.
+
+Built on the eventsourcing library's tracking recorders, so a projection's rows and
+the position of the message that produced them are committed together, on SQLite
+(``:memory:`` for tests, a file for ``make run``) or PostgreSQL (its own schema).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from backbone.persistence import eventsourcing_env
+from backbone.settings import ServiceSettings
+
+Op = tuple[str, Sequence[Any]]
+"""One SQL statement (``?`` placeholders, ``{s}`` before table names) and its parameters."""
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS {s}rpt_measures (
+        measure_id INTEGER PRIMARY KEY,
+        aggregate_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        responsible_agency TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        strategic_area TEXT NOT NULL,
+        in_portfolio_since TEXT,
+        exited_period TEXT,
+        version BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_status_reports (
+        measure_id INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        status TEXT,
+        risk TEXT,
+        explanation TEXT NOT NULL,
+        receipt_id TEXT NOT NULL,
+        PRIMARY KEY (measure_id, period))""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_budgets (
+        measure_id INTEGER NOT NULL,
+        year INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        amount_nok BIGINT NOT NULL,
+        PRIMARY KEY (measure_id, year, period))""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_proposals (
+        proposal_id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        category_code TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        state TEXT NOT NULL)""",
+]
+
+
+class ReadModelStore(Protocol):
+    """Reads and writes the report tables."""
+
+    def position(self, tracking_name: str) -> int | None: ...
+
+    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteReadModel(SQLiteTrackingRecorder):
+    """Report tables in SQLite."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *(t.format(s="") for t in TABLES)]
+
+    def position(self, tracking_name: str) -> int | None:
+        return self.max_tracking_id(tracking_name)
+
+    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for sql, params in ops:
+                c.execute(sql.format(s=""), params)
+            self._insert_tracking(c, tracking)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql.format(s=""), params)
+            return [tuple(row) for row in c.fetchall()]
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class PostgresReadModel(PostgresTrackingRecorder):
+    """Report tables in PostgreSQL, in the service's schema."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        prefix = f'"{self.datastore.schema}".'
+        self.sql_create_statements.extend(
+            t.format(s=prefix) for t in TABLES  # type: ignore[misc]
+        )
+        self._prefix = prefix
+
+    def _sql(self, sql: str) -> str:
+        return sql.format(s=self._prefix).replace("?", "%s")
+
+    def position(self, tracking_name: str) -> int | None:
+        return self.max_tracking_id(tracking_name)
+
+    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for sql, params in ops:
+                c.execute(self._sql(sql), params)
+            self._insert_tracking(c, tracking)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._sql(sql), params)
+            return [tuple(row.values()) for row in c.fetchall()]
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+def open_store(settings: ServiceSettings, name: str = "reporting") -> ReadModelStore:
+    """The read-model store ``settings.database_url`` names (``memory:`` = SQLite in memory)."""
+    env = eventsourcing_env(settings, name)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.popo":
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+    factory = InfrastructureFactory.construct(Environment(name, env))
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        recorder: Any = factory.tracking_recorder(SQLiteReadModel)
+    else:
+        recorder = factory.tracking_recorder(PostgresReadModel)
+    recorder.create_table()
+    return recorder  # type: ignore[no-any-return]
