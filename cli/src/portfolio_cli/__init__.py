@@ -1,0 +1,1 @@
+"""The ``portfolio`` command line: imports, reports, status and the local stack supervisor."""

@@ -1,2 +1,22 @@
-import typer
-app = typer.Typer()
+"""The ``portfolio`` command: ``import``, ``report``, ``status`` and ``stack``."""
+
+from __future__ import annotations
+
+from portfolio_cli import cmd_import, cmd_report, cmd_stack, cmd_status
+from portfolio_cli.cli_support import PortfolioApp
+
+app = PortfolioApp(
+    name="portfolio",
+    help="The national e-health portfolio from the command line.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cmd_import.app, name="import")
+app.add_typer(cmd_report.app, name="report")
+app.command("status")(cmd_status.status)
+app.add_typer(cmd_stack.app, name="stack")
+
+if __name__ == "__main__":
+    app()

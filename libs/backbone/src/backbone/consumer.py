@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from contracts import ContractError, Envelope, UnknownContractError, decode
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -79,7 +79,8 @@ class Sink(Protocol):
         """
 
 
-TRANSIENT = (PersistenceError, OSError, TimeoutError)
+TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError)
+"""Failures a retry can cure (a database or network away). Bad data is not among them."""
 
 
 async def _undecoded(msg: Any) -> Any:
@@ -178,7 +179,7 @@ class TrackedConsumer:
                 self.group_id, self._epoch_id, epoch_id,
             )
             self._epoch_id = epoch_id
-            consumer.seek_to_beginning(*consumer.assignment())
+            await consumer.seek_to_beginning(*consumer.assignment())
             return
         by_partition: dict[tuple[str, int], list[ConsumerRecord[Any, Any]]] = defaultdict(list)
         for record in records:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from urllib.parse import unquote
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -82,7 +83,8 @@ def status_for(exc: BaseException) -> status_pb2.Status:
 
 
 def meta_from(context: grpc.aio.ServicerContext[Any, Any]) -> EventMeta:
-    md = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+    # Metadata values must be ASCII: names like "Helse Sør-Øst RHF" come percent-encoded.
+    md = {k: unquote(v) for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
     return EventMeta(
         agency=md.get("x-agency", ""),
         user=md.get("x-user", ""),

@@ -16,7 +16,7 @@ def period(value: str, field: str, v: Violations, *, required: bool = True) -> s
         if required:
             v.add(field, "is required (YYYY-MM)")
         return None
-    if not PERIOD.match(value):
+    if not PERIOD.fullmatch(value):
         v.add(field, f"must be a reporting period YYYY-MM, got {value[:40]!r}")
         return None
     return value
@@ -24,7 +24,9 @@ def period(value: str, field: str, v: Violations, *, required: bool = True) -> s
 
 def text(value: str, field: str, v: Violations, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
     stripped = value.strip()
-    if required and not stripped:
+    if "\x00" in stripped:
+        v.add(field, "must not contain NUL characters")
+    elif required and not stripped:
         v.add(field, "is required")
     elif len(stripped) > max_len:
         v.add(field, f"is longer than {max_len} characters")

@@ -127,6 +127,7 @@ class IntakeApplication(ServiceApplication):
                 **fields,
             )
 
+        idempotency_key = idempotency_key or uuid.uuid4().hex
         receipt_id = str(Receipt.create_id(self._caller(), idempotency_key))
         return self._handle(
             "SubmitProposal", cmd, idempotency_key, str(stable_id("proposal", receipt_id)), make

@@ -42,6 +42,9 @@ def ops_for(delivery: Delivery) -> list[Op]:
             "receipt_id = excluded.receipt_id",
             (p.measure_id, p.period, p.status, p.risk, p.explanation, p.receipt_id),
         )]
+        # A later report for the same period replaces the earlier one, budget included.
+        ops.append(("DELETE FROM {s}rpt_budgets WHERE measure_id = ? AND period = ?",
+                    (p.measure_id, p.period)))
         ops.extend(
             (
                 "INSERT INTO {s}rpt_budgets (measure_id, year, period, amount_nok) "

@@ -14,6 +14,7 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
+from psycopg.sql import SQL
 
 from backbone.persistence import eventsourcing_env
 from backbone.settings import ServiceSettings
@@ -98,7 +99,7 @@ class PostgresReadModel(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         prefix = f'"{self.datastore.schema}".'
         self.sql_create_statements.extend(
-            t.format(s=prefix) for t in TABLES  # type: ignore[misc]
+            SQL(t.format(s=prefix)) for t in TABLES  # type: ignore[misc]
         )
         self._prefix = prefix
 

@@ -39,6 +39,8 @@ class Measure(TracedAggregate):
         self.in_portfolio_since = in_portfolio_since
         self.status_reports: dict[str, dict[str, Any]] = {}
         """The latest status report per period (earlier ones stay in the history)."""
+        self.receipts: set[str] = set()
+        """Receipts of every status report recorded, so none is applied twice."""
 
     def record_status_report(
         self,
@@ -50,7 +52,7 @@ class Measure(TracedAggregate):
         explanation: str,
         receipt_id: str,
     ) -> None:
-        if any(r["receipt_id"] == receipt_id for r in self.status_reports.values()):
+        if receipt_id in self.receipts:
             raise ConflictError(f"status report {receipt_id} is recorded already")
         self._status_report_recorded(
             measure_id=self.measure_id,
@@ -69,6 +71,7 @@ class Measure(TracedAggregate):
         explanation: str,
         receipt_id: str,
     ) -> None:
+        self.receipts.add(receipt_id)
         self.status_reports[period] = {
             "period": period,
             "status": status,

@@ -1,0 +1,70 @@
+"""The intake requests an imported row becomes, with their idempotency keys and caller metadata."""
+
+from __future__ import annotations
+
+from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
+from eportfolio.intake.v1 import intake_pb2  # type: ignore[import-untyped, unused-ignore]
+from portfolio_cli.colours import Colour
+from portfolio_cli.rpc import Metadata, header_value
+from portfolio_cli.tsv import MeasureRow
+
+CLI_USER = "portfolio-cli"
+CLI_ROLE = "agency"
+KEY_HASH_LENGTH = 16
+
+_COLOURS = {
+    None: common_pb2.COLOUR_UNSPECIFIED,
+    Colour.GREEN: common_pb2.COLOUR_GREEN,
+    Colour.YELLOW: common_pb2.COLOUR_YELLOW,
+    Colour.RED: common_pb2.COLOUR_RED,
+}
+
+
+def measure_key(row: MeasureRow, period: str) -> str:
+    """Idempotency key of the row's SubmitMeasure: one per measure and imported period,
+    so importing a later period meets ALREADY_EXISTS rather than a reused key."""
+    return f"import-measure:{period}:{row.measure_id}"
+
+
+def report_key(row: MeasureRow, period: str) -> str:
+    """Idempotency key of the row's SubmitStatusReport: the same row gives the same key,
+    a corrected row a new one."""
+    return f"import-report:{period}:{row.measure_id}:{row.fingerprint()[:KEY_HASH_LENGTH]}"
+
+
+def measure_request(row: MeasureRow, period: str) -> intake_pb2.SubmitMeasureRequest:
+    """SubmitMeasure for the row's measure, in the portfolio since ``period``."""
+    return intake_pb2.SubmitMeasureRequest(
+        idempotency_key=measure_key(row, period),
+        measure_id=row.measure_id,
+        name=row.name,
+        responsible_agency=row.responsible_agency,
+        owner=row.owner,
+        strategic_area=row.strategic_area,
+        in_portfolio_since=period,
+    )
+
+
+def report_request(row: MeasureRow, period: str) -> intake_pb2.SubmitStatusReportRequest:
+    """SubmitStatusReport with the row's status, risk and budget figures for ``period``."""
+    return intake_pb2.SubmitStatusReportRequest(
+        idempotency_key=report_key(row, period),
+        measure_id=row.measure_id,
+        period=period,
+        status=_COLOURS[row.status],
+        risk=_COLOURS[row.risk],
+        budget=[
+            common_pb2.BudgetLine(year=figure.year, amount_nok=figure.amount_nok)
+            for figure in row.budget
+        ],
+    )
+
+
+def caller_metadata(agency: str, correlation_id: str) -> Metadata:
+    """Who calls: the row's agency (percent-encoded when not plain ASCII), the CLI user."""
+    return (
+        ("x-agency", header_value(agency)),
+        ("x-user", CLI_USER),
+        ("x-role", CLI_ROLE),
+        ("x-correlation-id", correlation_id),
+    )

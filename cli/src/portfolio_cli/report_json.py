@@ -1,0 +1,80 @@
+"""Reports from the reporting service as plain JSON-ready data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
+from portfolio_cli.colours import Colour
+from portfolio_cli.money import mnok_number
+
+_COLOURS: dict[int, Colour] = {
+    int(common_pb2.COLOUR_GREEN): Colour.GREEN,
+    int(common_pb2.COLOUR_YELLOW): Colour.YELLOW,
+    int(common_pb2.COLOUR_RED): Colour.RED,
+}
+
+
+def colour_of(value: int) -> Colour | None:
+    """The colour of a ``common.v1.Colour`` value; None for unspecified (not reported)."""
+    return _COLOURS.get(int(value))
+
+
+def _colour_name(value: int) -> str | None:
+    colour = colour_of(value)
+    return colour.value if colour else None
+
+
+def _counts(counts: Any) -> dict[str, int]:
+    return {
+        "green": int(counts.green),
+        "yellow": int(counts.yellow),
+        "red": int(counts.red),
+        "unreported": int(counts.unreported),
+    }
+
+
+def portfolio_json(report: Any) -> dict[str, Any]:
+    """A ``reporting.v1.PortfolioReport`` as JSON data; colours are green/yellow/red/null,
+    ``*_mnok`` values are numbers in million NOK."""
+    return {
+        "period": str(report.period),
+        "measure_count": int(report.measure_count),
+        "budget_total_mnok": mnok_number(report.budget_total_nok),
+        "budget_total_nok": int(report.budget_total_nok),
+        "status": _counts(report.status),
+        "risk": _counts(report.risk),
+        "by_agency": [
+            {
+                "agency": str(line.agency),
+                "measures": int(line.measures),
+                "budget_mnok": mnok_number(line.budget_nok),
+                "budget_nok": int(line.budget_nok),
+            }
+            for line in report.by_agency
+        ],
+        "measures": [
+            {
+                "measure_id": int(m.measure_id),
+                "name": str(m.name),
+                "responsible_agency": str(m.responsible_agency),
+                "strategic_area": str(m.strategic_area),
+                "status": _colour_name(m.status),
+                "risk": _colour_name(m.risk),
+                "budget_mnok": mnok_number(m.budget_nok),
+                "reported": bool(m.reported),
+            }
+            for m in report.measures
+        ],
+    }
+
+
+def korona_json(report: Any) -> dict[str, Any]:
+    """A ``reporting.v1.KoronaReport`` as JSON data."""
+    return {
+        "total": int(report.total),
+        "by_category": [
+            {"code": str(line.code), "proposals": int(line.proposals)}
+            for line in report.by_category
+        ],
+    }

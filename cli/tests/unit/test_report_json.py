@@ -1,0 +1,85 @@
+"""Reports as JSON: colours by name, budgets in million NOK."""
+
+from __future__ import annotations
+
+from eportfolio.common.v1 import common_pb2
+from eportfolio.reporting.v1 import reporting_pb2
+from portfolio_cli.report_json import korona_json, portfolio_json
+from portfolio_cli.report_text import portfolio_text
+
+
+def a_report() -> reporting_pb2.PortfolioReport:
+    return reporting_pb2.PortfolioReport(
+        period="2020-03",
+        measure_count=2,
+        budget_total_nok=33_500_000,
+        status=reporting_pb2.ColourCounts(yellow=1, unreported=1),
+        risk=reporting_pb2.ColourCounts(red=2),
+        by_agency=[reporting_pb2.AgencyLine(agency="KS", measures=2, budget_nok=33_500_000)],
+        measures=[
+            reporting_pb2.MeasureLine(
+                measure_id=11,
+                name="EPJ-løftet",
+                responsible_agency="KS",
+                strategic_area="1.1",
+                status=common_pb2.COLOUR_YELLOW,
+                risk=common_pb2.COLOUR_RED,
+                budget_nok=32_000_000,
+                reported=True,
+                report_receipt_id="r-1",
+            ),
+            reporting_pb2.MeasureLine(
+                measure_id=131, name="API", budget_nok=1_500_000, risk=common_pb2.COLOUR_RED
+            ),
+        ],
+    )
+
+
+def test_the_portfolio_report_has_totals_in_nok_and_million_nok() -> None:
+    data = portfolio_json(a_report())
+    assert data["period"] == "2020-03"
+    assert data["measure_count"] == 2
+    assert data["budget_total_nok"] == 33_500_000
+    assert data["budget_total_mnok"] == 33.5
+    assert data["status"] == {"green": 0, "yellow": 1, "red": 0, "unreported": 1}
+    assert data["by_agency"] == [
+        {"agency": "KS", "measures": 2, "budget_mnok": 33.5, "budget_nok": 33_500_000}
+    ]
+
+
+def test_measures_have_colour_names_and_null_for_not_reported() -> None:
+    first, second = portfolio_json(a_report())["measures"]
+    assert first == {
+        "measure_id": 11,
+        "name": "EPJ-løftet",
+        "responsible_agency": "KS",
+        "strategic_area": "1.1",
+        "status": "yellow",
+        "risk": "red",
+        "budget_mnok": 32,
+        "reported": True,
+    }
+    assert (second["status"], second["budget_mnok"], second["reported"]) == (None, 1.5, False)
+
+
+def test_the_table_has_norwegian_headings_and_colours() -> None:
+    text = portfolio_text(a_report())
+    for word in [
+        "Tiltak",
+        "Ansvarlig virksomhet",
+        "Status",
+        "Risiko",
+        "Budsjett (MNOK)",
+        "Gul",
+        "Rød",
+        "Ikke rapportert",
+        "33,5",
+    ]:
+        assert word in text
+
+
+def test_the_korona_report_counts_proposals_per_category() -> None:
+    report = reporting_pb2.KoronaReport(
+        total=3, by_category=[reporting_pb2.CategoryLine(code="99A", proposals=3)]
+    )
+    assert korona_json(report) == {"total": 3, "by_category": [{"code": "99A", "proposals": 3}]}

