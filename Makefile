@@ -55,7 +55,7 @@ proto: install ## generate Python code and stubs from proto/
 proto-check: ## fail when generated code is out of date with proto/
 	@tmp=$$(mktemp -d); \
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=$$tmp --mypy_out=$$tmp \
-		--grpc_python_out=$$tmp --mypy_grpc_out=$$tmp $(PROTO_SRC); \
+		--grpc_python_out=$$tmp --mypy_grpc_out=$$tmp $(PROTO_SRC) >/dev/null; \
 	find $$tmp/eportfolio -type d -exec touch {}/__init__.py \; ; \
 	diff -r -q $$tmp/eportfolio $(GEN_DIR)/eportfolio -x __pycache__ && echo "generated code is up to date"; \
 	rc=$$?; rm -rf $$tmp; exit $$rc

@@ -69,9 +69,12 @@ class Stack:
     def start(self, *args: str) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.var_dir / "stack-console.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [PORTFOLIO, "stack", "run", "--var-dir", str(self.var_dir), *args],
-            env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_healthy(self, timeout: float = 90) -> dict[str, Any]:
@@ -107,13 +110,22 @@ class Stack:
     def grpc(self, name: str) -> str:
         return next(str(s["grpc"]) for s in self.state()["services"] if s["name"] == name)
 
-    def cli(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(  # noqa: S603
-            [PORTFOLIO, *args], env=self.env, cwd=REPO, capture_output=True, text=True,
-            timeout=timeout, check=False,
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [PORTFOLIO, *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"portfolio {' '.join(args)} failed: {result.stderr}\n{result.stdout}")
+            raise AssertionError(
+                f"portfolio {' '.join(args)} failed: {result.stderr}\n{result.stdout}"
+            )
         return result
 
     def stop(self) -> int:

@@ -41,8 +41,11 @@ def a_later_period_file(source: Path, target: Path) -> dict[int, str]:
     """The March file as a June report: three measures change status, one budget grows."""
     with source.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    changed = {int(rows[0]["measure_id"]): "Rød", int(rows[1]["measure_id"]): "Grønn",
-               int(rows[2]["measure_id"]): "Rød"}
+    changed = {
+        int(rows[0]["measure_id"]): "Rød",
+        int(rows[1]["measure_id"]): "Grønn",
+        int(rows[2]["measure_id"]): "Rød",
+    }
     for row in rows:
         mid = int(row["measure_id"])
         if mid in changed:
@@ -75,8 +78,9 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     os.kill(int(stack.state()["broker_pid"]), signal.SIGKILL)
     june_file = tmp_path / "portfolio-2020-06.tsv"
     changed = a_later_period_file(tsv, june_file)
-    stack.cli("import", "measures", str(june_file), "--period", "2020-06", "--wait",
-              "--timeout", "120")
+    stack.cli(
+        "import", "measures", str(june_file), "--period", "2020-06", "--wait", "--timeout", "120"
+    )
     june = report(stack, "2020-06")
     assert june["measure_count"] == 52
     assert june["budget_total_nok"] == expected["budget_total_nok"] + 10_000_000
@@ -98,5 +102,6 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     assert console.count("seeding done") == 1, console
     # Nothing applied twice: each measure registered once, each report recorded once.
     assert event_counts(stack.var_dir / "assessment.db") == {
-        "Registered": 52, "StatusReportRecorded": 104,
+        "Registered": 52,
+        "StatusReportRecorded": 104,
     }

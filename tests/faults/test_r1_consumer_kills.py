@@ -20,10 +20,10 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from eportfolio.common.v1 import common_pb2
 from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-
 from tests.stack import Stack, event_counts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -63,47 +63,73 @@ async def submit_all(address: str) -> dict[tuple[int, str], str]:
                     try:
                         return await getattr(stub, method)(request, metadata=md, timeout=10)  # type: ignore[no-any-return]
                     except grpc.aio.AioRpcError as exc:
-                        if exc.code() not in (grpc.StatusCode.UNAVAILABLE,
-                                              grpc.StatusCode.DEADLINE_EXCEEDED) or attempt == 19:
+                        if (
+                            exc.code()
+                            not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+                            or attempt == 19
+                        ):
                             raise
                         await asyncio.sleep(0.2)
                 raise AssertionError("unreachable")
 
-        await asyncio.gather(*(
-            call("SubmitMeasure", intake_pb2.SubmitMeasureRequest(
-                idempotency_key=f"m{i}", measure_id=1000 + i, name=f"Tiltak {i}",
-                responsible_agency="Folkehelseinstituttet", in_portfolio_since=PERIODS[0]))
-            for i in range(MEASURES)
-        ))
+        await asyncio.gather(
+            *(
+                call(
+                    "SubmitMeasure",
+                    intake_pb2.SubmitMeasureRequest(
+                        idempotency_key=f"m{i}",
+                        measure_id=1000 + i,
+                        name=f"Tiltak {i}",
+                        responsible_agency="Folkehelseinstituttet",
+                        in_portfolio_since=PERIODS[0],
+                    ),
+                )
+                for i in range(MEASURES)
+            )
+        )
 
         async def report(i: int, period: str) -> None:
-            r = await call("SubmitStatusReport", intake_pb2.SubmitStatusReportRequest(
-                idempotency_key=f"r{i}-{period}", measure_id=1000 + i, period=period,
-                status=common_pb2.COLOUR_GREEN, risk=common_pb2.COLOUR_YELLOW,
-                budget=[common_pb2.BudgetLine(year=2021, amount_nok=1_000_000 + i)]))
+            r = await call(
+                "SubmitStatusReport",
+                intake_pb2.SubmitStatusReportRequest(
+                    idempotency_key=f"r{i}-{period}",
+                    measure_id=1000 + i,
+                    period=period,
+                    status=common_pb2.COLOUR_GREEN,
+                    risk=common_pb2.COLOUR_YELLOW,
+                    budget=[common_pb2.BudgetLine(year=2021, amount_nok=1_000_000 + i)],
+                ),
+            )
             receipts[(1000 + i, period)] = r.receipt_id
 
         async def proposal(j: int) -> None:
-            await call("SubmitProposal", intake_pb2.SubmitProposalRequest(
-                idempotency_key=f"p{j}", title=f"Forslag {j}", category_code=f"{j % 18 + 1:02d}",
-                received_at="2020-04-20T10:00:00+02:00"))
+            await call(
+                "SubmitProposal",
+                intake_pb2.SubmitProposalRequest(
+                    idempotency_key=f"p{j}",
+                    title=f"Forslag {j}",
+                    category_code=f"{j % 18 + 1:02d}",
+                    received_at="2020-04-20T10:00:00+02:00",
+                ),
+            )
 
         jobs = [report(i, p) for p in PERIODS for i in range(MEASURES)]
         jobs += [proposal(j) for j in range(PROPOSALS)]
         random.Random(1).shuffle(jobs)
         # A steady flow (about 100 events/s for 20 s), so the kills land while it runs.
         for start in range(0, len(jobs), 50):
-            await asyncio.gather(*jobs[start:start + 50], asyncio.sleep(0.5))
+            await asyncio.gather(*jobs[start : start + 50], asyncio.sleep(0.5))
     return receipts
 
 
 def duplicates_seen(metrics_url: str, service: str) -> float:
     try:
-        text = urllib.request.urlopen(metrics_url, timeout=2).read().decode()  # noqa: S310
+        text = urllib.request.urlopen(metrics_url, timeout=2).read().decode()
     except OSError:
         return 0.0
     return sum(
-        float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
         if line.startswith(f"{service}_consumer_messages_total") and 'outcome="duplicate"' in line
     )
 
@@ -133,7 +159,9 @@ async def kill_consumers(stack: Stack, done: asyncio.Event) -> tuple[int, float]
     return kills, redeliveries
 
 
-async def wait_projected(address: str, receipts: dict[tuple[int, str], str], timeout: float) -> None:
+async def wait_projected(
+    address: str, receipts: dict[tuple[int, str], str], timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     async with grpc.aio.insecure_channel(address) as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
@@ -143,7 +171,8 @@ async def wait_projected(address: str, receipts: dict[tuple[int, str], str], tim
                 shown = {}
                 for period in PERIODS:
                     r = await stub.GetPortfolioReport(
-                        reporting_pb2.GetPortfolioReportRequest(period=period), timeout=5)
+                        reporting_pb2.GetPortfolioReportRequest(period=period), timeout=5
+                    )
                     shown.update({(m.measure_id, period): m.report_receipt_id for m in r.measures})
                 if k.total == PROPOSALS and shown == receipts:
                     return
@@ -168,11 +197,14 @@ def test_r1_killing_consumers_loses_and_doubles_nothing(stack: Stack) -> None:
 
     # Exactly once, read from the stores themselves.
     assert event_counts(stack.var_dir / "assessment.db") == {
-        "Registered": MEASURES, "StatusReportRecorded": MEASURES * len(PERIODS),
+        "Registered": MEASURES,
+        "StatusReportRecorded": MEASURES * len(PERIODS),
     }
     assert event_counts(stack.var_dir / "korona.db") == {"Registered": PROPOSALS}
     with sqlite3.connect(stack.var_dir / "reporting.db") as db:
         assert db.execute("SELECT COUNT(*) FROM rpt_status_reports").fetchone()[0] == len(receipts)
         assert db.execute("SELECT COUNT(*) FROM rpt_proposals").fetchone()[0] == PROPOSALS
-    print(f"R1: {len(receipts) + MEASURES + PROPOSALS} events, {kills} kills, "
-          f"0 lost, 0 doubled, {redeliveries:.0f} redeliveries skipped before kills")
+    print(
+        f"R1: {len(receipts) + MEASURES + PROPOSALS} events, {kills} kills, "
+        f"0 lost, 0 doubled, {redeliveries:.0f} redeliveries skipped before kills"
+    )

@@ -31,7 +31,6 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from contracts import ContractError, Envelope, UnknownContractError, decode
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -41,6 +40,7 @@ from pydantic import BaseModel
 from backbone.epoch import BrokerEpoch, BrokerEpochError
 from backbone.metrics import ServiceMetrics
 from backbone.settings import ServiceSettings
+from contracts import ContractError, Envelope, UnknownContractError, decode
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +152,8 @@ class TrackedConsumer:
     # --- the handler -------------------------------------------------------------------
 
     async def _handle(self, body: Any, msg: KafkaMessage) -> None:
-        records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message  # type: ignore[assignment]
-        consumer: AIOKafkaConsumer = msg.consumer  # type: ignore[assignment]
+        records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message
+        consumer: AIOKafkaConsumer = msg.consumer
         if not records:
             return
         try:
@@ -176,7 +176,9 @@ class TrackedConsumer:
         if epoch_id != self._epoch_id:
             log.warning(
                 "%s: broker epoch changed %s -> %s; rewinding all partitions",
-                self.group_id, self._epoch_id, epoch_id,
+                self.group_id,
+                self._epoch_id,
+                epoch_id,
             )
             self._epoch_id = epoch_id
             await consumer.seek_to_beginning(*consumer.assignment())
@@ -196,10 +198,15 @@ class TrackedConsumer:
             try:
                 await consumer.commit(offsets)
             except KafkaError as exc:  # a hint only: the database has the truth
-                log.info("%s: offset commit failed (%r); positions are in the database",
-                         self.group_id, exc)
+                log.info(
+                    "%s: offset commit failed (%r); positions are in the database",
+                    self.group_id,
+                    exc,
+                )
 
-    def _rewind(self, consumer: AIOKafkaConsumer, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+    def _rewind(
+        self, consumer: AIOKafkaConsumer, records: Sequence[ConsumerRecord[Any, Any]]
+    ) -> None:
         first: dict[TopicPartition, int] = {}
         for r in records:
             first.setdefault(TopicPartition(r.topic, r.partition), r.offset)
@@ -296,28 +303,45 @@ class TrackedConsumer:
         return Delivery(envelope, payload, record.topic, record.partition, record.offset)
 
     async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
-        log.error("%s: dead-lettering %s v%d of %s: %s", self.group_id,
-                  delivery.envelope.event_type, delivery.envelope.aggregate_version,
-                  delivery.envelope.aggregate_id, reason)
+        log.error(
+            "%s: dead-lettering %s v%d of %s: %s",
+            self.group_id,
+            delivery.envelope.event_type,
+            delivery.envelope.aggregate_version,
+            delivery.envelope.aggregate_id,
+            reason,
+        )
         await self._send_dead_letter(
             key=str(delivery.envelope.aggregate_id).encode(),
             value=delivery.envelope.model_dump_json().encode(),
-            topic=delivery.topic, partition=delivery.partition, offset=delivery.offset,
+            topic=delivery.topic,
+            partition=delivery.partition,
+            offset=delivery.offset,
             reason=reason,
         )
 
     async def _dead_letter_raw(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
-        log.error("%s: dead-lettering %s[%d]@%d: %s", self.group_id, record.topic,
-                  record.partition, record.offset, reason)
+        log.error(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self.group_id,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
         await self._send_dead_letter(
-            key=record.key, value=record.value, topic=record.topic,
-            partition=record.partition, offset=record.offset, reason=reason,
+            key=record.key,
+            value=record.value,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
         )
 
     async def _send_dead_letter(
         self, *, key: Any, value: Any, topic: str, partition: int, offset: int, reason: str
     ) -> None:
-        assert self._dlq is not None  # noqa: S101 - start() first
+        assert self._dlq is not None
         headers = [
             ("original_topic", topic.encode()),
             ("original_partition", str(partition).encode()),

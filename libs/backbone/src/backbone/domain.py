@@ -82,7 +82,7 @@ class TracedAggregate(Aggregate):
         cls,
         event_class: type[CanInitAggregate[Any]],
         *,
-        id: Any = None,  # noqa: A002 - the library's keyword
+        id: Any = None,
         **kwargs: Any,
     ) -> Self:
         kwargs.setdefault("meta", current_meta().as_dict())

@@ -10,6 +10,7 @@ epoch never changes; a fresh embedded broker gets a new one.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -36,10 +37,8 @@ async def ensure_topics(
     ]
     if not missing:
         return
-    try:
+    with contextlib.suppress(TopicAlreadyExistsError):  # another service was quicker
         await admin.create_topics(missing)
-    except TopicAlreadyExistsError:
-        pass
 
 
 class BrokerEpoch:
@@ -71,13 +70,17 @@ class BrokerEpoch:
         self._consumer.assign([_TP])
 
     async def stop(self) -> None:
-        for client in (self._consumer, self._producer, self._admin):
-            if client is not None:
-                await client.close() if isinstance(client, AIOKafkaAdminClient) else await client.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._admin is not None:
+            await self._admin.close()
 
     async def read(self) -> str:
         """The current broker's epoch id; founds it if the broker has none yet."""
-        assert self._consumer and self._producer and self._admin  # noqa: S101 - start() first
+        if self._consumer is None or self._producer is None or self._admin is None:
+            raise BrokerEpochError("BrokerEpoch.start() was not called")
         try:
             await ensure_topics(self._admin, {EPOCH_TOPIC: 1}, config={"retention.ms": "-1"})
             end = (await self._consumer.end_offsets([_TP]))[_TP]

@@ -30,8 +30,10 @@ class ServiceMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.events_published = Counter(
-            f"{s}_events_published", "integration events published by the outbox relay",
-            ["topic"], registry=r,
+            f"{s}_events_published",
+            "integration events published by the outbox relay",
+            ["topic"],
+            registry=r,
         )
         self.outbox_lag = Gauge(
             f"{s}_outbox_lag_events",

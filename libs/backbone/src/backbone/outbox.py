@@ -14,11 +14,12 @@ what they already applied (see :mod:`backbone.consumer`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,12 +28,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
-from contracts import Actor, Envelope, encode
 from eventsourcing.persistence import Notification, PersistenceError, Tracking
 
 from backbone.epoch import BrokerEpoch, BrokerEpochError, ensure_topics
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import ServiceApplication
+from contracts import Actor, Envelope, encode
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ class Outgoing:
     payload: dict[str, Any]
     occurred_at: datetime
 
+
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
+"""Key, value and headers of one Kafka record."""
 
 Translator = Callable[[Any], Outgoing | None]
 """Maps a domain event to what is published, or None for events that stay private."""
@@ -156,9 +160,10 @@ class OutboxRelay:
     async def _enter_epoch(self, epoch_id: str) -> None:
         first = self._epoch_id is None
         self._epoch_id = epoch_id
-        self._position = await asyncio.to_thread(
-            self.app.process_recorder.max_tracking_id, self._tracking_name
-        ) or 0
+        recorder = self.app.process_recorder
+        name = self._tracking_name
+        stored: int | None = await asyncio.to_thread(recorder.max_tracking_id, name)
+        self._position = stored or 0
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap_servers, client_id=f"{self.source}-outbox-admin"
         )
@@ -168,15 +173,18 @@ class OutboxRelay:
         finally:
             await admin.close()
         if not first or self._position == 0:
-            log.info("outbox of %s: broker epoch %s, publishing from %d",
-                     self.source, epoch_id, self._position + 1)
+            log.info(
+                "outbox of %s: broker epoch %s, publishing from %d",
+                self.source,
+                epoch_id,
+                self._position + 1,
+            )
         if not first:
             self.metrics.outbox_republishes.inc()
 
-    async def _produce(self, notifications: list[Notification], epoch_id: str) -> None:
-        assert self._producer is not None  # noqa: S101 - start() first
-        by_partition: dict[tuple[str, int], list[tuple[bytes, bytes, list[tuple[str, bytes]]]]]
-        by_partition = defaultdict(list)
+    async def _produce(self, notifications: Sequence[Notification], epoch_id: str) -> None:
+        assert self._producer is not None
+        by_partition: dict[tuple[str, int], list[Record]] = defaultdict(list)
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
             outgoing = self.translate(event)
@@ -200,10 +208,13 @@ class OutboxRelay:
             self.metrics.events_published.labels(topic).inc(len(recs))
 
     async def _send_partition(
-        self, topic: str, partition: int, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]
+        self,
+        topic: str,
+        partition: int,
+        records: list[Record],
     ) -> None:
         """Send one partition's records in order, one batch at a time."""
-        assert self._producer is not None  # noqa: S101
+        assert self._producer is not None
         batch = self._producer.create_batch()
         for key, value, headers in records:
             if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
@@ -240,7 +251,5 @@ class OutboxRelay:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

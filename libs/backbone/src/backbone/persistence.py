@@ -86,5 +86,5 @@ class ServiceApplication(Application):  # type: ignore[type-arg]
     @property
     def process_recorder(self) -> ProcessRecorder:
         recorder = self.recorder
-        assert isinstance(recorder, ProcessRecorder)  # noqa: S101 - construct_recorder guarantees it
+        assert isinstance(recorder, ProcessRecorder)
         return recorder

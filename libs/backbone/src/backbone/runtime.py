@@ -95,8 +95,9 @@ class ServiceRunner:
                 self.kafka_ready.set()
                 return
             except (KafkaError, BrokerEpochError, OSError) as exc:
-                log.warning("%s: Kafka not ready (%r); retrying in %.1fs",
-                            self.service.name, exc, backoff)
+                log.warning(
+                    "%s: Kafka not ready (%r); retrying in %.1fs", self.service.name, exc, backoff
+                )
                 await self._close_kafka()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop_event.wait(), backoff)
@@ -113,10 +114,16 @@ class ServiceRunner:
             epoch = self._new_epoch("outbox")
             await epoch.start()
             self.relay = OutboxRelay(
-                app=svc.app, source=svc.name, translate=svc.translate,
-                bootstrap_servers=s.kafka_bootstrap_servers, topics=svc.published_topics,
-                partitions=s.kafka_partitions, epoch=epoch, metrics=svc.metrics,
-                batch_size=s.relay_batch_size, idle_sleep_s=s.relay_idle_sleep_s,
+                app=svc.app,
+                source=svc.name,
+                translate=svc.translate,
+                bootstrap_servers=s.kafka_bootstrap_servers,
+                topics=svc.published_topics,
+                partitions=s.kafka_partitions,
+                epoch=epoch,
+                metrics=svc.metrics,
+                batch_size=s.relay_batch_size,
+                idle_sleep_s=s.relay_idle_sleep_s,
             )
             await self.relay.start()
             self._tasks.append(asyncio.create_task(self.relay.run(self.stop_event)))
@@ -131,8 +138,14 @@ class ServiceRunner:
                 epoch = self._new_epoch(f"consumer-{spec.name}")
                 await epoch.start()
                 consumer = TrackedConsumer(
-                    service=svc.name, name=spec.name, topics=spec.topics, sink=spec.sink,
-                    epoch=epoch, metrics=svc.metrics, settings=s, handled_types=spec.handled_types,
+                    service=svc.name,
+                    name=spec.name,
+                    topics=spec.topics,
+                    sink=spec.sink,
+                    epoch=epoch,
+                    metrics=svc.metrics,
+                    settings=s,
+                    handled_types=spec.handled_types,
                 )
                 await consumer.start()
                 consumer.subscribe(self._broker)
@@ -211,10 +224,17 @@ async def serve(service: Service) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await runner.start()
-    assert runner.grpc is not None  # noqa: S101
-    print(json.dumps({  # one line the supervisor and humans can read
-        "service": service.name, "pid": os.getpid(), "grpc": runner.grpc.address,
-        "metrics": f"http://{service.settings.metrics_host}:{runner.metrics_port}/metrics",
-    }), flush=True)
+    assert runner.grpc is not None
+    print(
+        json.dumps(
+            {  # one line the supervisor and humans can read
+                "service": service.name,
+                "pid": os.getpid(),
+                "grpc": runner.grpc.address,
+                "metrics": f"http://{service.settings.metrics_host}:{runner.metrics_port}/metrics",
+            }
+        ),
+        flush=True,
+    )
     await stop.wait()
     await runner.stop()

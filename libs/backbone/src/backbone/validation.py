@@ -22,7 +22,9 @@ def period(value: str, field: str, v: Violations, *, required: bool = True) -> s
     return value
 
 
-def text(value: str, field: str, v: Violations, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
+def text(
+    value: str, field: str, v: Violations, *, required: bool = False, max_len: int = MAX_TEXT
+) -> str:
     stripped = value.strip()
     if "\x00" in stripped:
         v.add(field, "must not contain NUL characters")

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contracts import register
-from contracts.common import Payload
 from eventsourcing.domain import event
 
 from backbone.consumer import Delivery
@@ -25,6 +23,8 @@ from backbone.runtime import ConsumerSpec, Service, ServiceRunner
 from backbone.settings import ServiceSettings
 from backbone.sinks import EventSourcedSink, UnitOfWork
 from backbone.testing import TansuBroker
+from contracts import register
+from contracts.common import Payload
 
 pytestmark = pytest.mark.integration
 
@@ -107,20 +107,36 @@ class Pair:
         )
         # One producer per topic, as in the system: each test gets its own topic.
         self.topic = topic = f"test.clock-{uuid.uuid4().hex[:8]}.v1"
-        self.producer_app = ServiceApplication(env={**eventsourcing_env(ps, "producer"),
-                                                    "NAME": "producer"})
+        self.producer_app = ServiceApplication(
+            env={**eventsourcing_env(ps, "producer"), "NAME": "producer"}
+        )
         self.consumer_app = ServiceApplication(env=eventsourcing_env(cs, "consumer"))
-        self.producer = ServiceRunner(Service(
-            name="producer", settings=ps, metrics=ServiceMetrics("producer"), registrations=[],
-            app=self.producer_app, translate=translator(topic), published_topics=[topic],
-        ))
+        self.producer = ServiceRunner(
+            Service(
+                name="producer",
+                settings=ps,
+                metrics=ServiceMetrics("producer"),
+                registrations=[],
+                app=self.producer_app,
+                translate=translator(topic),
+                published_topics=[topic],
+            )
+        )
         self.consumer_metrics = ServiceMetrics("consumer")
-        self.consumer = ServiceRunner(Service(
-            name="consumer", settings=cs, metrics=self.consumer_metrics, registrations=[],
-            app=self.consumer_app,
-            consumers=[ConsumerSpec("consumer.clock", [topic],
-                                    EventSourcedSink(self.consumer_app, handle))],
-        ))
+        self.consumer = ServiceRunner(
+            Service(
+                name="consumer",
+                settings=cs,
+                metrics=self.consumer_metrics,
+                registrations=[],
+                app=self.consumer_app,
+                consumers=[
+                    ConsumerSpec(
+                        "consumer.clock", [topic], EventSourcedSink(self.consumer_app, handle)
+                    )
+                ],
+            )
+        )
 
     def write(self, clocks: int, ticks: int) -> int:
         """Append ``ticks`` events to each of ``clocks`` aggregates; returns events written."""
@@ -136,7 +152,7 @@ class Pair:
     def applied(self) -> list[list[Any]]:
         try:
             tally: Tally = self.consumer_app.repository.get(TALLY_ID)
-        except Exception:  # noqa: BLE001 - not created yet
+        except Exception:
             return []
         return tally.applied
 
@@ -198,7 +214,7 @@ async def test_a_restarted_empty_broker_loses_and_doubles_nothing(
                 "consumer_consumer_messages_total",
                 {"topic": p.topic, "outcome": "duplicate"},
             )
-            assert duplicates and duplicates > 0, "the relay republished; the consumer must skip"
+            assert duplicates, "the relay republished; the consumer must have skipped some"
         finally:
             await p.consumer.stop()
             await p.producer.stop()

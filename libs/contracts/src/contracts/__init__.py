@@ -27,6 +27,6 @@ __all__ = [
 ]
 
 # Importing the contract modules registers every payload model.
-from contracts import assessment as assessment  # noqa: E402
-from contracts import intake as intake  # noqa: E402
-from contracts import korona as korona  # noqa: E402
+from contracts import assessment as assessment
+from contracts import intake as intake
+from contracts import korona as korona

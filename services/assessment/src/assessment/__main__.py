@@ -2,9 +2,9 @@
 
 import asyncio
 
-from backbone.runtime import configure_logging, serve
 from assessment.main import NAME, create_service
 from assessment.settings import AssessmentSettings
+from backbone.runtime import configure_logging, serve
 
 
 def main() -> None:

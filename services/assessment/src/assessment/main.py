@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from contracts import topics
-from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
-
 from assessment.adapters import intake_events
 from assessment.adapters.grpc_api import AssessmentServicer
 from assessment.adapters.published import translate
@@ -14,6 +11,8 @@ from backbone.metrics import ServiceMetrics
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import ConsumerSpec, Service
 from backbone.sinks import EventSourcedSink
+from contracts import topics
+from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
 
 NAME = "assessment"
 

@@ -59,14 +59,16 @@ def test_a_status_report_is_recorded_on_its_measure(
 ) -> None:
     uow = UnitOfWork(memory_app)
     handle(uow, deliver(submitted(7)))
-    handle(uow, deliver(reported(7, "2024-03", status="red",
-                                 budget=[{"year": 2024, "amount_nok": 5}])))
+    handle(
+        uow, deliver(reported(7, "2024-03", status="red", budget=[{"year": 2024, "amount_nok": 5}]))
+    )
     measure = uow.get(Measure.create_id(7))
     assert measure.status_reports["2024-03"]["status"] == "red"
     assert measure.status_reports["2024-03"]["budget"] == [{"year": 2024, "amount_nok": 5}]
     assert measure.status_reports["2024-03"]["receipt_id"] == "receipt-m7-2024-03"
     assert [type(e).__name__ for e in uow.collect_events()] == [
-        "Registered", "StatusReportRecorded",
+        "Registered",
+        "StatusReportRecorded",
     ]
 
 
@@ -85,8 +87,9 @@ def test_events_caused_by_a_message_carry_its_actor_and_name_it_as_cause(
     delivery = deliver(
         submitted(7), actor=Actor(agency="nhn", user="ola", role="admin"), correlation_id="c-9"
     )
-    EventSourcedSink(memory_app, handle).apply("assessment.test", delivery.envelope.position,
-                                               [delivery])
+    EventSourcedSink(memory_app, handle).apply(
+        "assessment.test", delivery.envelope.position, [delivery]
+    )
     (notification,) = memory_app.recorder.select_notifications(start=1, limit=10)
     registered = memory_app.mapper.to_domain_event(notification)
     assert registered.meta == {

@@ -43,7 +43,9 @@ def test_a_registered_measure_keeps_what_was_submitted() -> None:
     measure = a_measure()
     assert measure.id == Measure.create_id(7)
     assert (measure.measure_id, measure.name, measure.responsible_agency) == (
-        7, "Kjernejournal", "helsedir",
+        7,
+        "Kjernejournal",
+        "helsedir",
     )
     assert measure.in_portfolio_since == "2024-01"
     assert measure.status_reports == {}

@@ -43,12 +43,16 @@ def test_a_registered_measure_is_published_as_measure_registered() -> None:
     out = translate(registered)
     assert out is not None
     assert (out.topic, out.event_type, out.schema_version) == (
-        topics.ASSESSMENT_MEASURE, "MeasureRegistered", 1,
+        topics.ASSESSMENT_MEASURE,
+        "MeasureRegistered",
+        1,
     )
     assert out.occurred_at == registered.timestamp
     payload = _validated(out)
     assert (payload.measure_id, payload.name, payload.responsible_agency) == (
-        7, "Kjernejournal", "helsedir",
+        7,
+        "Kjernejournal",
+        "helsedir",
     )
     assert payload.in_portfolio_since is None
     assert payload.receipt_id == "r-0"
@@ -61,7 +65,10 @@ def test_a_recorded_status_report_is_published_with_its_budget() -> None:
     assert (out.topic, out.event_type) == (topics.ASSESSMENT_MEASURE, "StatusReportRecorded")
     payload = _validated(out)
     assert (payload.measure_id, payload.period, payload.status, payload.risk) == (
-        7, "2024-03", None, "red",
+        7,
+        "2024-03",
+        None,
+        "red",
     )
     assert [(b.year, b.amount_nok) for b in payload.budget] == [(2024, 10), (2025, 20)]
     assert (payload.explanation, payload.receipt_id) == ("late", "r-1")

@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from contracts import topics
 
 from backbone.domain import TracedAggregate, current_meta, stable_id
 from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError
 from backbone.persistence import ServiceApplication
+from contracts import topics
 from intake.domain import MeasureIntake, ProposalIntake, Receipt
 
 

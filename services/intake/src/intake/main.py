@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from contracts import topics
-from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
-
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import Service
+from contracts import topics
+from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
 from intake.adapters.grpc_api import IntakeServicer
 from intake.adapters.published import translate
 from intake.application import IntakeApplication

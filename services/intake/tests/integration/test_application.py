@@ -140,8 +140,7 @@ def test_the_notification_log_holds_intake_events_in_order(
     ]
     # Each aggregate's events are in version order within the log.
     versions = [
-        n.originator_version for n in notifications
-        if n.originator_id == MeasureIntake.create_id(7)
+        n.originator_version for n in notifications if n.originator_id == MeasureIntake.create_id(7)
     ]
     assert versions == [1, 2, 3]
 
@@ -164,7 +163,9 @@ def test_a_retried_proposal_returns_the_first_receipt_naming_the_proposal(
         with pytest.raises(ConflictError):
             intake_app.submit_proposal(a_proposal(title="Something else"), "key-1")
     assert (again.receipt_id, again.subject_id, again.replayed) == (
-        first.receipt_id, first.subject_id, True,
+        first.receipt_id,
+        first.subject_id,
+        True,
     )
     proposal = intake_app.repository.get(ProposalIntake.create_id(first.subject_id))
     assert proposal.proposal_id == first.subject_id

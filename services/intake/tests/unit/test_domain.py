@@ -87,7 +87,9 @@ def test_a_status_report_is_an_event_on_the_measures_intake_record() -> None:
     assert record.version == 3
     events = record.collect_events()
     assert [type(e).__name__ for e in events] == [
-        "MeasureSubmitted", "StatusReportSubmitted", "StatusReportSubmitted",
+        "MeasureSubmitted",
+        "StatusReportSubmitted",
+        "StatusReportSubmitted",
     ]
     assert events[2].receipt_id == "r-3"
     assert events[2].budget == [{"year": 2024, "amount_nok": 10}]
@@ -142,7 +144,9 @@ def test_a_receipt_keeps_the_fingerprint_and_subject_of_its_command(agency: Even
             received_at=NOW,
         )
     assert (receipt.fingerprint, receipt.command, receipt.subject_id) == (
-        "abc", "SubmitMeasure", "7",
+        "abc",
+        "SubmitMeasure",
+        "7",
     )
     assert receipt.received_at == NOW
     assert receipt.id == Receipt.create_id("helsedir", "k")

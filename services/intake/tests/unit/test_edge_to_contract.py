@@ -24,9 +24,14 @@ NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 def _publish_measure(request: intake_pb2.SubmitMeasureRequest) -> Any:
     cmd = measure_command(request)
     record = MeasureIntake(
-        measure_id=cmd.measure_id, receipt_id="r", received_at=NOW, name=cmd.name,
-        description=cmd.description, responsible_agency=cmd.responsible_agency,
-        owner=cmd.owner, strategic_area=cmd.strategic_area,
+        measure_id=cmd.measure_id,
+        receipt_id="r",
+        received_at=NOW,
+        name=cmd.name,
+        description=cmd.description,
+        responsible_agency=cmd.responsible_agency,
+        owner=cmd.owner,
+        strategic_area=cmd.strategic_area,
         in_portfolio_since=cmd.in_portfolio_since,
     )
     return record, translate(record.collect_events()[0])
@@ -48,7 +53,9 @@ def test_every_measure_intake_accepts_can_be_published(since: str) -> None:
 @pytest.mark.parametrize("period", ["2024-03", "2024-12", "2024-03\n"])
 def test_every_status_report_intake_accepts_can_be_published(period: str) -> None:
     request = intake_pb2.SubmitStatusReportRequest(
-        measure_id=1, period=period, status=common_pb2.COLOUR_GREEN,
+        measure_id=1,
+        period=period,
+        status=common_pb2.COLOUR_GREEN,
         budget=[common_pb2.BudgetLine(year=2024, amount_nok=1)],
     )
     try:
@@ -59,8 +66,14 @@ def test_every_status_report_intake_accepts_can_be_published(period: str) -> Non
         intake_pb2.SubmitMeasureRequest(measure_id=1, name="n", responsible_agency="a")
     )
     record.submit_status_report(
-        measure_id=1, receipt_id="r2", received_at=NOW, period=cmd.period, status=cmd.status,
-        risk=cmd.risk, budget=cmd.budget, explanation=cmd.explanation,
+        measure_id=1,
+        receipt_id="r2",
+        received_at=NOW,
+        period=cmd.period,
+        status=cmd.status,
+        risk=cmd.risk,
+        budget=cmd.budget,
+        explanation=cmd.explanation,
     )
     out = translate(record.collect_events()[-1])
     assert out is not None

@@ -103,8 +103,12 @@ def test_a_measure_request_may_leave_optional_fields_empty() -> None:
 def test_a_measure_request_accepts_fields_at_their_maximum_length() -> None:
     cmd = measure_command(
         measure_request(
-            idempotency_key="k" * 200, name="n" * 500, responsible_agency="a" * 200,
-            owner="o" * 500, strategic_area="s" * 500, description="d" * 10_000,
+            idempotency_key="k" * 200,
+            name="n" * 500,
+            responsible_agency="a" * 200,
+            owner="o" * 500,
+            strategic_area="s" * 500,
+            description="d" * 10_000,
         )
     )
     assert len(cmd.name) == 500
@@ -145,7 +149,10 @@ def test_every_bad_measure_field_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
         measure_command(intake_pb2.SubmitMeasureRequest(in_portfolio_since="soon"))
     assert violated_fields(caught.value) == [
-        "measure_id", "name", "responsible_agency", "in_portfolio_since",
+        "measure_id",
+        "name",
+        "responsible_agency",
+        "in_portfolio_since",
     ]
 
 
@@ -309,12 +316,18 @@ def test_a_bad_proposal_field_is_named_in_the_validation_error(
 
 def test_every_bad_proposal_field_is_reported_at_once() -> None:
     request = intake_pb2.SubmitProposalRequest(
-        organisation_type=5, target_groups=["x", "citizens", "y"], received_at="never",
+        organisation_type=5,
+        target_groups=["x", "citizens", "y"],
+        received_at="never",
     )
     with pytest.raises(ValidationError) as caught:
         proposal_command(request)
     assert violated_fields(caught.value) == [
-        "organisation_type", "target_groups[0]", "target_groups[2]", "title", "received_at",
+        "organisation_type",
+        "target_groups[0]",
+        "target_groups[2]",
+        "title",
+        "received_at",
     ]
 
 
@@ -336,8 +349,10 @@ def test_a_period_with_a_trailing_newline_is_refused() -> None:
     ("build", "field"),
     [
         (lambda: measure_command(measure_request(name="Kjerne\x00journal")), "name"),
-        (lambda: measure_command(measure_request(responsible_agency="nhn\x00")),
-         "responsible_agency"),
+        (
+            lambda: measure_command(measure_request(responsible_agency="nhn\x00")),
+            "responsible_agency",
+        ),
         (lambda: status_report_command(report_request(explanation="late\x00")), "explanation"),
         (lambda: proposal_command(proposal_request(title="Video\x00")), "title"),
     ],

@@ -68,7 +68,10 @@ def test_a_submitted_status_report_is_published_with_its_budget() -> None:
     assert (out.topic, out.event_type) == (topics.INTAKE_MEASURE, "StatusReportSubmitted")
     payload = _validated(out)
     assert (payload.measure_id, payload.period, payload.status, payload.risk) == (
-        7, "2024-03", "green", None,
+        7,
+        "2024-03",
+        "green",
+        None,
     )
     assert [(b.year, b.amount_nok) for b in payload.budget] == [(2024, 10), (2025, 0)]
     assert payload.receipt_id == "r-2"

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from backbone.metrics import ServiceMetrics
+from backbone.persistence import eventsourcing_env
+from backbone.runtime import ConsumerSpec, Service
+from backbone.sinks import EventSourcedSink
 from contracts import topics
 from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
-
 from korona.adapters import intake_events
 from korona.adapters.grpc_api import KoronaServicer
 from korona.adapters.published import translate
 from korona.application import KoronaApplication
 from korona.settings import KoronaSettings
-from backbone.metrics import ServiceMetrics
-from backbone.persistence import eventsourcing_env
-from backbone.runtime import ConsumerSpec, Service
-from backbone.sinks import EventSourcedSink
 
 NAME = "korona"
 

@@ -50,8 +50,11 @@ def test_a_second_submission_of_a_proposal_is_a_no_op(
 def test_other_messages_are_ignored(memory_app: KoronaApplication, deliver: Any) -> None:
     uow = UnitOfWork(memory_app)
     other = c.MeasureSubmitted(
-        receipt_id="r", received_at=datetime(2024, 1, 1, tzinfo=UTC), measure_id=1,
-        name="n", responsible_agency="a",
+        receipt_id="r",
+        received_at=datetime(2024, 1, 1, tzinfo=UTC),
+        measure_id=1,
+        name="n",
+        responsible_agency="a",
     )
     handle(uow, deliver(other))
     assert uow.collect_events() == []

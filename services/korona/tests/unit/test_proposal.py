@@ -34,7 +34,9 @@ def test_a_new_proposal_is_registered_and_not_yet_assessed() -> None:
     assert proposal.state == "registered"
     assert proposal.id == Proposal.create_id("p-1")
     assert (proposal.title, proposal.organisation, proposal.organisation_type) == (
-        "Video consultations", "Kommune X", "public",
+        "Video consultations",
+        "Kommune X",
+        "public",
     )
     assert proposal.target_groups == ["citizens", "authorities"]
     assert proposal.received_at == RECEIVED

@@ -30,7 +30,9 @@ def test_a_registered_proposal_is_published_on_korona_proposal() -> None:
     out = translate(proposal.collect_events()[0])
     assert out is not None
     assert (out.topic, out.event_type, out.schema_version) == (
-        topics.KORONA_PROPOSAL, "ProposalRegistered", 1,
+        topics.KORONA_PROPOSAL,
+        "ProposalRegistered",
+        1,
     )
     assert out.occurred_at == RECEIVED
     model = payload_model(out.event_type, out.schema_version)

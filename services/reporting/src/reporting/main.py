@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contracts import topics
-from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-
 from backbone.metrics import ServiceMetrics
 from backbone.runtime import ConsumerSpec, Service
+from contracts import topics
+from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting import projections
 from reporting.adapters.grpc_api import ReportingServicer
 from reporting.settings import ReportingSettings

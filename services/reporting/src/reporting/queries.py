@@ -87,10 +87,15 @@ def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
         status, risk, receipt = reports.get(measure_id, (None, None, ""))
         lines.append(
             MeasureLine(
-                measure_id=measure_id, name=name, responsible_agency=agency,
-                strategic_area=area, status=status, risk=risk,
+                measure_id=measure_id,
+                name=name,
+                responsible_agency=agency,
+                strategic_area=area,
+                status=status,
+                risk=risk,
                 budget_nok=int(budgets.get(measure_id, 0)),
-                reported=measure_id in reports, report_receipt_id=receipt,
+                reported=measure_id in reports,
+                report_receipt_id=receipt,
             )
         )
     agencies: dict[str, list[MeasureLine]] = {}

@@ -75,7 +75,8 @@ class SQLiteReadModel(SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(), *(t.format(s="") for t in TABLES)]
 
     def position(self, tracking_name: str) -> int | None:
-        return self.max_tracking_id(tracking_name)
+        position: int | None = self.max_tracking_id(tracking_name)
+        return position
 
     def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -98,16 +99,16 @@ class PostgresReadModel(PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         prefix = f'"{self.datastore.schema}".'
-        self.sql_create_statements.extend(
-            SQL(t.format(s=prefix)) for t in TABLES  # type: ignore[misc]
-        )
+        statements: list[Any] = [SQL(t.format(s=prefix)) for t in TABLES]
+        self.sql_create_statements.extend(statements)
         self._prefix = prefix
 
     def _sql(self, sql: str) -> str:
         return sql.format(s=self._prefix).replace("?", "%s")
 
     def position(self, tracking_name: str) -> int | None:
-        return self.max_tracking_id(tracking_name)
+        position: int | None = self.max_tracking_id(tracking_name)
+        return position
 
     def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -41,20 +41,29 @@ def test_projected_rows_and_position_make_the_report(
     recorded: Any,
 ) -> None:
     assert sink.position(NAME) is None
-    sink.apply(NAME, 3, [
-        deliver(registered(1, "helsedir", "2023-01")),
-        deliver(registered(2, "nhn", "2024-01")),
-        deliver(registered(3, "nhn", "2024-09")),
-    ])
-    sink.apply(NAME, 6, [
-        deliver(recorded(1, "2024-02", "green", "yellow", {2024: 100})),
-        deliver(recorded(1, "2024-03", "red", "red", {2024: 120, 2025: 7})),
-        deliver(recorded(2, "2024-04", "yellow", None, {2024: 40})),
-    ])
+    sink.apply(
+        NAME,
+        3,
+        [
+            deliver(registered(1, "helsedir", "2023-01")),
+            deliver(registered(2, "nhn", "2024-01")),
+            deliver(registered(3, "nhn", "2024-09")),
+        ],
+    )
+    sink.apply(
+        NAME,
+        6,
+        [
+            deliver(recorded(1, "2024-02", "green", "yellow", {2024: 100})),
+            deliver(recorded(1, "2024-03", "red", "red", {2024: 120, 2025: 7})),
+            deliver(recorded(2, "2024-04", "yellow", None, {2024: 40})),
+        ],
+    )
     assert sink.position(NAME) == 6
     report = portfolio_report(reporting_store, "2024-03")
     assert [(m.measure_id, m.status, m.budget_nok) for m in report.measures] == [
-        (1, "red", 120), (2, None, 0),
+        (1, "red", 120),
+        (2, None, 0),
     ]
     assert report.status == {"green": 0, "yellow": 0, "red": 1, "unreported": 1}
     assert report.by_agency == [AgencyLine("helsedir", 1, 120), AgencyLine("nhn", 1, 0)]
@@ -91,6 +100,13 @@ def test_an_empty_batch_records_its_position(sink: ProjectionSink) -> None:
 def test_proposals_are_counted_per_category(
     sink: ProjectionSink, reporting_store: ReadModelStore, deliver: Any, proposal: Any
 ) -> None:
-    sink.apply(NAME, 3, [deliver(proposal("p-1", "A1")), deliver(proposal("p-2", "B2")),
-                         deliver(proposal("p-1", "A1"))])
+    sink.apply(
+        NAME,
+        3,
+        [
+            deliver(proposal("p-1", "A1")),
+            deliver(proposal("p-2", "B2")),
+            deliver(proposal("p-1", "A1")),
+        ],
+    )
     assert korona_report(reporting_store) == (2, [("A1", 1), ("B2", 1)])

@@ -118,7 +118,9 @@ def test_agencies_with_equal_budgets_are_ordered_by_name(
 ) -> None:
     feed(registered(1, "nhn"), registered(2, "fhi"), registered(3, "helsedir"))
     assert [a.agency for a in portfolio_report(memory_store, "2024-03").by_agency] == [
-        "fhi", "helsedir", "nhn",
+        "fhi",
+        "helsedir",
+        "nhn",
     ]
 
 

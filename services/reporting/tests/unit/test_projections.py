@@ -20,7 +20,10 @@ def test_reporting_handles_what_assessment_and_korona_publish() -> None:
 
 def test_a_message_reporting_does_not_project_writes_nothing(deliver: Any) -> None:
     submitted = c.MeasureSubmitted(
-        receipt_id="r", received_at="2024-01-01T00:00:00Z", measure_id=1, name="n",
+        receipt_id="r",
+        received_at="2024-01-01T00:00:00Z",
+        measure_id=1,
+        name="n",
         responsible_agency="a",
     )
     assert ops_for(deliver(submitted)) == []

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
-from eportfolio.common.v1 import common_pb2
-
 from assessment.application import AssessmentApplication
 from assessment.domain import Measure
 from backbone.errors import Violations
+from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
+from eportfolio.common.v1 import common_pb2
 
 COLOUR = {
     None: common_pb2.COLOUR_UNSPECIFIED,

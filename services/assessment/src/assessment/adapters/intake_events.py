@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from contracts import intake as c
-
 from assessment.domain import Measure
 from backbone.consumer import Delivery
 from backbone.errors import NotFoundError
 from backbone.sinks import UnitOfWork
+from contracts import intake as c
 
 HANDLED = {"MeasureSubmitted", "StatusReportSubmitted"}
 

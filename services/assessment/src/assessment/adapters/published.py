@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from assessment.domain import Measure
+from backbone.outbox import Outgoing
 from contracts import assessment as c
 from contracts import topics
 from contracts.common import BudgetLine
-
-from assessment.domain import Measure
-from backbone.outbox import Outgoing
 
 
 def translate(event: Any) -> Outgoing | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -13,6 +13,10 @@ from backbone.errors import ConflictError
 
 class Measure(TracedAggregate):
     """One measure: who owns it, where it stands, and every status report it sent."""
+
+    # Event classes the @event decorators below create (declared for type checkers).
+    Registered: ClassVar[type[Any]]
+    StatusReportRecorded: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
@@ -56,8 +60,12 @@ class Measure(TracedAggregate):
             raise ConflictError(f"status report {receipt_id} is recorded already")
         self._status_report_recorded(
             measure_id=self.measure_id,
-            period=period, status=status, risk=risk, budget=budget,
-            explanation=explanation, receipt_id=receipt_id,
+            period=period,
+            status=status,
+            risk=risk,
+            budget=budget,
+            explanation=explanation,
+            receipt_id=receipt_id,
         )
 
     @event("StatusReportRecorded")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from eportfolio.common.v1 import common_pb2
-from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
-
 from backbone import validation as check
 from backbone.errors import Violations
+from eportfolio.common.v1 import common_pb2
+from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
 from intake.application import (
     IntakeApplication,
     ReceiptView,
@@ -18,12 +17,12 @@ from intake.application import (
     SubmitStatusReport,
 )
 
-COLOURS = {
+COLOURS: dict[int, str] = {
     common_pb2.COLOUR_GREEN: "green",
     common_pb2.COLOUR_YELLOW: "yellow",
     common_pb2.COLOUR_RED: "red",
 }
-ORG_TYPES = {
+ORG_TYPES: dict[int, str] = {
     intake_pb2.ORGANISATION_TYPE_PUBLIC: "public",
     intake_pb2.ORGANISATION_TYPE_PRIVATE: "private",
 }
@@ -62,12 +61,14 @@ def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
         measure_id=check.positive(req.measure_id, "measure_id", v),
         name=check.text(req.name, "name", v, required=True, max_len=500),
         description=check.text(req.description, "description", v),
-        responsible_agency=check.text(req.responsible_agency, "responsible_agency", v,
-                                      required=True, max_len=200),
+        responsible_agency=check.text(
+            req.responsible_agency, "responsible_agency", v, required=True, max_len=200
+        ),
         owner=check.text(req.owner, "owner", v, max_len=500),
         strategic_area=check.text(req.strategic_area, "strategic_area", v, max_len=500),
-        in_portfolio_since=check.period(req.in_portfolio_since, "in_portfolio_since", v,
-                                        required=False),
+        in_portfolio_since=check.period(
+            req.in_portfolio_since, "in_portfolio_since", v, required=False
+        ),
     )
     v.raise_if_any()
     return cmd
@@ -112,8 +113,10 @@ def proposal_command(req: intake_pb2.SubmitProposalRequest) -> SubmitProposal:
     groups = []
     for i, group in enumerate(req.target_groups):
         if group not in TARGET_GROUPS:
-            v.add(f"target_groups[{i}]", f"unknown target group {group[:40]!r}; use "
-                  + ", ".join(sorted(TARGET_GROUPS)))
+            v.add(
+                f"target_groups[{i}]",
+                f"unknown target group {group[:40]!r}; use " + ", ".join(sorted(TARGET_GROUPS)),
+            )
         groups.append(group)
     cmd = SubmitProposal(
         title=check.text(req.title, "title", v, required=True, max_len=500),

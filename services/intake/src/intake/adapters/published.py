@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import intake as c
-from contracts.common import BudgetLine
-from contracts import topics
-
 from backbone.outbox import Outgoing
+from contracts import intake as c
+from contracts import topics
+from contracts.common import BudgetLine
 from intake.domain import MeasureIntake, ProposalIntake
 
 

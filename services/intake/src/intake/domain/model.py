@@ -8,7 +8,7 @@ aggregate id, and the id of a measure's intake record derives from its portfolio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -18,6 +18,10 @@ from backbone.domain import TracedAggregate, stable_id
 
 class MeasureIntake(TracedAggregate):
     """Everything agencies have submitted about one measure, in the order received."""
+
+    # Event classes the @event decorators below create (declared for type checkers).
+    MeasureSubmitted: ClassVar[type[Any]]
+    StatusReportSubmitted: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
@@ -58,6 +62,9 @@ class MeasureIntake(TracedAggregate):
 
 class ProposalIntake(TracedAggregate):
     """A corona proposal as it was received."""
+
+    # Event classes the @event decorators below create (declared for type checkers).
+    ProposalSubmitted: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(proposal_id: str) -> UUID:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
-
 from backbone.errors import Violations
+from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
 from korona.application import KoronaApplication
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from contracts import intake as c
-
 from backbone.consumer import Delivery
 from backbone.sinks import UnitOfWork
+from contracts import intake as c
 from korona.domain import Proposal
 
 HANDLED = {"ProposalSubmitted"}

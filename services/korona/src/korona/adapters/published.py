@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backbone.outbox import Outgoing
 from contracts import korona as c
 from contracts import topics
-
-from backbone.outbox import Outgoing
 from korona.domain import Proposal
 
 

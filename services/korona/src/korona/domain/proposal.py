@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -12,6 +13,9 @@ from backbone.domain import TracedAggregate, stable_id
 
 class Proposal(TracedAggregate):
     """One proposal. ``registered`` means received and not yet assessed by anybody."""
+
+    # Event classes the @event decorators below create (declared for type checkers).
+    Registered: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(proposal_id: str) -> UUID:

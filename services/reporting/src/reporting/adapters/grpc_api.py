@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from eportfolio.common.v1 import common_pb2
-from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-
 from backbone import validation as check
 from backbone.errors import Violations
+from eportfolio.common.v1 import common_pb2
+from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting.queries import korona_report, portfolio_report
 from reporting.store import ReadModelStore
 
@@ -31,7 +30,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         v = Violations()
         period = check.period(request.period, "period", v)
         v.raise_if_any()
-        assert period is not None  # noqa: S101 - checked above
+        assert period is not None
         r = await asyncio.to_thread(portfolio_report, self.store, period)
         return reporting_pb2.PortfolioReport(
             period=r.period,
@@ -40,16 +39,22 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             status=reporting_pb2.ColourCounts(**r.status),
             risk=reporting_pb2.ColourCounts(**r.risk),
             by_agency=[
-                reporting_pb2.AgencyLine(agency=a.agency, measures=a.measures,
-                                         budget_nok=a.budget_nok)
+                reporting_pb2.AgencyLine(
+                    agency=a.agency, measures=a.measures, budget_nok=a.budget_nok
+                )
                 for a in r.by_agency
             ],
             measures=[
                 reporting_pb2.MeasureLine(
-                    measure_id=m.measure_id, name=m.name,
-                    responsible_agency=m.responsible_agency, strategic_area=m.strategic_area,
-                    status=COLOUR[m.status], risk=COLOUR[m.risk], budget_nok=m.budget_nok,
-                    reported=m.reported, report_receipt_id=m.report_receipt_id,
+                    measure_id=m.measure_id,
+                    name=m.name,
+                    responsible_agency=m.responsible_agency,
+                    strategic_area=m.strategic_area,
+                    status=COLOUR[m.status],
+                    risk=COLOUR[m.risk],
+                    budget_nok=m.budget_nok,
+                    reported=m.reported,
+                    report_receipt_id=m.report_receipt_id,
                 )
                 for m in r.measures
             ],
