@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -184,10 +186,47 @@ def report_figures(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def event_counts(db: Path) -> dict[str, int]:
-    """Stored events per type in a service's SQLite event store, read directly."""
-    import sqlite3
+def event_counts(stack: Stack, service: str) -> dict[str, int]:
+    """Stored events per type in a service's event store (SQLite or PostgreSQL), read directly."""
+    url = stack.extra_env.get("PORTFOLIO_DATABASE_URL")
+    if url:
+        import psycopg
+        from psycopg import sql
 
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT topic, COUNT(*) FROM stored_events GROUP BY topic").fetchall()
+        from backbone.persistence import postgres_params
+
+        query = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic").format(
+            sql.Identifier(service, f"{service}_events")
+        )
+        with psycopg.connect(**postgres_params(url)) as conn:  # type: ignore[arg-type]
+            rows = conn.execute(query).fetchall()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(stack.var_dir / f"{service}.db") as db:
+            rows = db.execute("SELECT topic, COUNT(*) FROM stored_events GROUP BY topic").fetchall()
     return {topic.rsplit(".", 1)[-1]: n for topic, n in rows}
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``server_url``; dropped afterwards."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from backbone.persistence import postgres_params
+
+    params = postgres_params(server_url)
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(**params, autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    user = params["user"] + (f":{params['password']}" if params["password"] else "")
+    try:
+        yield f"postgresql://{user}@{params['host']}:{params['port']}/{name}"
+    finally:
+        with psycopg.connect(**params, autocommit=True) as conn:  # type: ignore[arg-type]
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

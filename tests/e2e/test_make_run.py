@@ -8,6 +8,7 @@ alone, and the whole stack, and checks that nothing was lost or doubled.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -18,18 +19,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import Stack, event_counts, expected_report, report_figures
+from tests.stack import Stack, event_counts, expected_report, fresh_database, report_figures
 
 pytestmark = pytest.mark.e2e
 
 PERIOD = "2020-03"
 
 
-@pytest.fixture
-def stack(tmp_path: Path, shared_dir: Path) -> Iterator[Stack]:
-    s = Stack(var_dir=tmp_path / "var", shared_dir=shared_dir, extra_env={})
-    yield s
-    s.stop()
+@pytest.fixture(params=["sqlite", "postgres"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path, shared_dir: Path) -> Iterator[Stack]:
+    """`make run`'s stack on its embedded default (SQLite) and on PostgreSQL."""
+    with contextlib.ExitStack() as cleanup:
+        env = {}
+        if request.param == "postgres":
+            server = request.getfixturevalue("postgres")
+            env["PORTFOLIO_DATABASE_URL"] = cleanup.enter_context(fresh_database(server))
+        s = Stack(var_dir=tmp_path / "var", shared_dir=shared_dir, extra_env=env)
+        yield s
+        s.stop()
 
 
 def report(stack: Stack, period: str) -> dict:  # type: ignore[type-arg]
@@ -101,7 +108,7 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     console = stack.console()
     assert console.count("seeding done") == 1, console
     # Nothing applied twice: each measure registered once, each report recorded once.
-    assert event_counts(stack.var_dir / "assessment.db") == {
+    assert event_counts(stack, "assessment") == {
         "Registered": 52,
         "StatusReportRecorded": 104,
     }

@@ -196,11 +196,11 @@ def test_r1_killing_consumers_loses_and_doubles_nothing(stack: Stack) -> None:
     assert len(receipts) == MEASURES * len(PERIODS)
 
     # Exactly once, read from the stores themselves.
-    assert event_counts(stack.var_dir / "assessment.db") == {
+    assert event_counts(stack, "assessment") == {
         "Registered": MEASURES,
         "StatusReportRecorded": MEASURES * len(PERIODS),
     }
-    assert event_counts(stack.var_dir / "korona.db") == {"Registered": PROPOSALS}
+    assert event_counts(stack, "korona") == {"Registered": PROPOSALS}
     with sqlite3.connect(stack.var_dir / "reporting.db") as db:
         assert db.execute("SELECT COUNT(*) FROM rpt_status_reports").fetchone()[0] == len(receipts)
         assert db.execute("SELECT COUNT(*) FROM rpt_proposals").fetchone()[0] == PROPOSALS
