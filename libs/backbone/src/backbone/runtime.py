@@ -133,6 +133,7 @@ class ServiceRunner:
                 client_id=f"{svc.name}-consumer",
                 graceful_timeout=s.shutdown_grace_s,
                 logger=logging.getLogger(f"{svc.name}.kafka"),
+                log_level=logging.DEBUG,  # one line per batch received/processed is noise
             )
             for spec in svc.consumers:
                 epoch = self._new_epoch(f"consumer-{spec.name}")
