@@ -6,22 +6,18 @@ Helpers are fixtures (returning builders) because tests are imported with
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from assessment.application import AssessmentApplication
 from assessment.settings import AssessmentSettings
-from backbone.consumer import Delivery
-from backbone.domain import stable_id
 from backbone.persistence import eventsourcing_env
-from contracts import Actor, Envelope, decode, topics
+from backbone.testing import Deliveries, Origin
 from contracts import intake as c
+from contracts import topics
 
 RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 
@@ -57,49 +53,13 @@ def status_report_submitted(
     return c.StatusReportSubmitted(**{**fields, **changes})
 
 
-class Deliveries:
-    """Builds deliveries of intake's messages, numbering their positions 1, 2, 3, ..."""
-
-    def __init__(self) -> None:
-        self._positions = itertools.count(1)
-        self._versions: dict[int, itertools.count[int]] = {}
-
-    def __call__(
-        self,
-        payload: BaseModel,
-        *,
-        position: int | None = None,
-        actor: Actor | None = None,
-        correlation_id: str = "corr-1",
-    ) -> Delivery:
-        measure_id: int = payload.measure_id  # type: ignore[attr-defined]
-        version = next(self._versions.setdefault(measure_id, itertools.count(1)))
-        aggregate_id = stable_id("measure-intake", measure_id)
-        envelope = Envelope(
-            event_id=uuid.uuid5(aggregate_id, str(version)),
-            event_type=type(payload).__name__,
-            schema_version=1,
-            source="intake",
-            aggregate_type="MeasureIntake",
-            aggregate_id=aggregate_id,
-            aggregate_version=version,
-            occurred_at=RECEIVED,
-            recorded_at=RECEIVED,
-            recorded_by=actor or Actor(agency="helsedir", user="kari", role="reporter"),
-            correlation_id=correlation_id,
-            position=position if position is not None else next(self._positions),
-            broker_epoch="epoch-1",
-            payload=payload.model_dump(mode="json"),
-        )
-        # Decode from bytes as the consumer does, so the payload is the validated contract.
-        decoded, validated = decode(envelope.model_dump_json().encode())
-        return Delivery(decoded, validated, topics.INTAKE_MEASURE, 0, decoded.position - 1)
+INTAKE_MEASURE = Origin("intake", "MeasureIntake", "measure-intake", topics.INTAKE_MEASURE)
 
 
 @pytest.fixture
 def deliver() -> Deliveries:
     """``deliver(payload)``: a Delivery of one of intake's messages, at the next position."""
-    return Deliveries()
+    return Deliveries(lambda _: INTAKE_MEASURE, lambda p: p.measure_id, at=RECEIVED)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

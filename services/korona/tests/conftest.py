@@ -6,19 +6,15 @@ Helpers are fixtures (returning builders) because tests are imported with
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from backbone.consumer import Delivery
-from backbone.domain import stable_id
 from backbone.persistence import eventsourcing_env
-from contracts import Actor, Envelope, decode, topics
+from backbone.testing import Deliveries, Origin
+from contracts import Actor, topics
 from contracts import intake as c
 from korona.application import KoronaApplication
 from korona.settings import KoronaSettings
@@ -44,39 +40,18 @@ def proposal_submitted(proposal_id: str = "p-1", **changes: Any) -> c.ProposalSu
     return c.ProposalSubmitted(**{**fields, **changes})
 
 
-class Deliveries:
-    """Builds deliveries of intake's messages, numbering their positions 1, 2, 3, ..."""
-
-    def __init__(self) -> None:
-        self._positions = itertools.count(1)
-
-    def __call__(self, payload: BaseModel, *, position: int | None = None) -> Delivery:
-        key = getattr(payload, "proposal_id", None) or getattr(payload, "measure_id", "")
-        aggregate_id = stable_id("proposal-intake", str(key))
-        envelope = Envelope(
-            event_id=uuid.uuid5(aggregate_id, "1"),
-            event_type=type(payload).__name__,
-            schema_version=1,
-            source="intake",
-            aggregate_type="ProposalIntake",
-            aggregate_id=aggregate_id,
-            aggregate_version=1,
-            occurred_at=RECEIVED,
-            recorded_at=RECEIVED,
-            recorded_by=Actor(agency="kommune-x", user="ola", role="proposer"),
-            correlation_id="corr-1",
-            position=position if position is not None else next(self._positions),
-            broker_epoch="epoch-1",
-            payload=payload.model_dump(mode="json"),
-        )
-        decoded, validated = decode(envelope.model_dump_json().encode())
-        return Delivery(decoded, validated, topics.INTAKE_PROPOSAL, 0, decoded.position - 1)
+INTAKE_PROPOSAL = Origin("intake", "ProposalIntake", "proposal-intake", topics.INTAKE_PROPOSAL)
 
 
 @pytest.fixture
 def deliver() -> Deliveries:
     """``deliver(payload)``: a Delivery of one of intake's messages, at the next position."""
-    return Deliveries()
+    return Deliveries(
+        lambda _: INTAKE_PROPOSAL,
+        lambda p: getattr(p, "proposal_id", None) or getattr(p, "measure_id", ""),
+        actor=Actor(agency="kommune-x", user="ola", role="proposer"),
+        at=RECEIVED,
+    )
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ Helpers are fixtures (returning builders) because tests are imported with
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,11 +13,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from backbone.consumer import Delivery
-from backbone.domain import stable_id
-from contracts import Actor, Envelope, decode, topics
+from backbone.testing import Deliveries, Origin
 from contracts import assessment as a
 from contracts import korona as k
+from contracts import topics
 from reporting.projections import ProjectionSink
 from reporting.settings import ReportingSettings
 from reporting.store import ReadModelStore, open_store
@@ -70,39 +67,22 @@ def proposal_registered(proposal_id: str, category_code: str = "A1") -> k.Propos
     )
 
 
-class Deliveries:
-    """Builds deliveries of assessment's and korona's messages at positions 1, 2, 3, ..."""
+MEASURES = Origin("assessment", "Measure", "measure", topics.ASSESSMENT_MEASURE)
+PROPOSALS = Origin("korona", "Proposal", "proposal", topics.KORONA_PROPOSAL)
 
-    def __init__(self) -> None:
-        self._positions = itertools.count(1)
-        self._versions: dict[str, itertools.count[int]] = {}
 
-    def __call__(self, payload: BaseModel, *, position: int | None = None) -> Delivery:
-        if isinstance(payload, k.ProposalRegistered):
-            kind, key = "proposal", payload.proposal_id
-            topic, source = topics.KORONA_PROPOSAL, "korona"
-        else:
-            kind, key = "measure", str(payload.measure_id)  # type: ignore[attr-defined]
-            topic, source = topics.ASSESSMENT_MEASURE, "assessment"
-        aggregate_id = stable_id(kind, key)
-        version = next(self._versions.setdefault(f"{kind}:{key}", itertools.count(1)))
-        envelope = Envelope(
-            event_id=uuid.uuid5(aggregate_id, str(version)),
-            event_type=type(payload).__name__,
-            schema_version=1,
-            source=source,
-            aggregate_type=kind.capitalize(),
-            aggregate_id=aggregate_id,
-            aggregate_version=version,
-            occurred_at=RECORDED,
-            recorded_at=RECORDED,
-            recorded_by=Actor(agency="helsedir", user="kari", role="reporter"),
-            position=position if position is not None else next(self._positions),
-            broker_epoch="epoch-1",
-            payload=payload.model_dump(mode="json"),
-        )
-        decoded, validated = decode(envelope.model_dump_json().encode())
-        return Delivery(decoded, validated, topic, 0, decoded.position - 1)
+def _origin(payload: BaseModel) -> Origin:
+    return PROPOSALS if isinstance(payload, k.ProposalRegistered) else MEASURES
+
+
+def _key(payload: BaseModel) -> str:
+    if isinstance(payload, k.ProposalRegistered):
+        return payload.proposal_id
+    return str(payload.measure_id)  # type: ignore[attr-defined]
+
+
+def new_deliveries() -> Deliveries:
+    return Deliveries(_origin, _key, at=RECORDED)
 
 
 class Feed:
@@ -111,7 +91,7 @@ class Feed:
     def __init__(self, sink: ProjectionSink, name: str = "reporting.portfolio:test:0") -> None:
         self.sink = sink
         self.name = name
-        self.deliver = Deliveries()
+        self.deliver = new_deliveries()
 
     def __call__(self, *payloads: BaseModel) -> int:
         deliveries = [self.deliver(p) for p in payloads]
@@ -140,7 +120,7 @@ def proposal() -> Callable[..., k.ProposalRegistered]:
 
 @pytest.fixture
 def deliver() -> Deliveries:
-    return Deliveries()
+    return new_deliveries()
 
 
 @pytest.fixture

@@ -9,18 +9,25 @@ infrastructure is missing the test fails and says why.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from pydantic import BaseModel
 
+from backbone.consumer import Delivery
+from backbone.domain import stable_id
 from backbone.persistence import postgres_params
+from contracts import Actor, Envelope, decode, encode
 
 
 def free_port() -> int:
@@ -155,3 +162,69 @@ def new_schema_name(prefix: str = "t") -> str:
 def drop_schema(url: str, schema: str) -> None:
     with psycopg.connect(**postgres_params(url), autocommit=True) as conn:  # type: ignore[arg-type]
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a test message comes from: the producer, its aggregate kind and its topic."""
+
+    source: str
+    aggregate_type: str
+    kind: str
+    """The ``stable_id`` kind of the aggregate (e.g. ``measure-intake``)."""
+    topic: str
+
+
+class Deliveries:
+    """Builds :class:`Delivery` objects as a consumer would receive them, for sink tests.
+
+    Positions count 1, 2, 3, ... across calls and versions count per aggregate; each
+    envelope is encoded and decoded again, so its payload is the validated contract.
+    ``origin_of(payload)`` says which producer and aggregate a payload belongs to and
+    ``key_of(payload)`` its natural key (e.g. the portfolio id).
+    """
+
+    def __init__(
+        self,
+        origin_of: Callable[[BaseModel], Origin],
+        key_of: Callable[[BaseModel], str | int],
+        actor: Actor | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self.origin_of = origin_of
+        self.key_of = key_of
+        self.actor = actor or Actor(agency="helsedir", user="kari", role="reporter")
+        self.at = at or datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+        self._positions = itertools.count(1)
+        self._versions: dict[uuid.UUID, itertools.count[int]] = {}
+
+    def __call__(
+        self,
+        payload: BaseModel,
+        *,
+        position: int | None = None,
+        actor: Actor | None = None,
+        correlation_id: str = "corr-1",
+        epoch: str = "epoch-1",
+    ) -> Delivery:
+        origin = self.origin_of(payload)
+        aggregate_id = stable_id(origin.kind, self.key_of(payload))
+        version = next(self._versions.setdefault(aggregate_id, itertools.count(1)))
+        envelope = Envelope(
+            event_id=uuid.uuid5(aggregate_id, str(version)),
+            event_type=type(payload).__name__,
+            schema_version=1,
+            source=origin.source,
+            aggregate_type=origin.aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=version,
+            occurred_at=self.at,
+            recorded_at=self.at,
+            recorded_by=actor or self.actor,
+            correlation_id=correlation_id,
+            position=position if position is not None else next(self._positions),
+            broker_epoch=epoch,
+            payload=payload.model_dump(mode="json"),
+        )
+        decoded, validated = decode(encode(envelope))
+        return Delivery(decoded, validated, origin.topic, 0, decoded.position - 1)
