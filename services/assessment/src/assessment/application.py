@@ -1,22 +1,97 @@
-"""Assessment's application: the portfolio's measures, and queries on them."""
+"""Assessment's application: the portfolio's measures, the office's decisions on them.
+
+Commands load a measure, call the domain, save; a write that collides with a concurrent
+one (a status report arriving from intake) is retried on the new state.
+"""
 
 from __future__ import annotations
 
-from eventsourcing.application import AggregateNotFoundError
+from collections.abc import Callable
+from typing import Any
 
-from assessment.domain import Measure
-from backbone.errors import NotFoundError
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from assessment.domain import Measure, Segment
+from backbone.access import OFFICE, require_office_or_owner, require_role
+from backbone.errors import ConflictError, NotFoundError
 from backbone.persistence import ServiceApplication
 
 
 class AssessmentApplication(ServiceApplication):
-    """Keeps the measures; measures change through events from intake (see adapters)."""
+    """Keeps the measures: registered from intake's events, decided on by the office."""
 
     name = "assessment"
+    max_attempts = 5
 
     def get_measure(self, measure_id: int) -> Measure:
         try:
             measure: Measure = self.repository.get(Measure.create_id(measure_id))
         except AggregateNotFoundError:
-            raise NotFoundError(f"measure {measure_id} is not in the portfolio") from None
+            raise NotFoundError(f"measure {measure_id} is not known") from None
         return measure
+
+    # --- the office's decisions ----------------------------------------------------------
+
+    def assess(
+        self, measure_id: int, criteria_version: str, results: list[dict[str, Any]]
+    ) -> Measure:
+        require_role("assessing a measure", OFFICE)
+        return self._change(
+            measure_id, lambda m: m.assess(criteria_version=criteria_version, results=results)
+        )
+
+    def include(
+        self, measure_id: int, segment: Segment, period: str, reason: str, decision: str
+    ) -> Measure:
+        require_role("including a measure", OFFICE)
+        return self._change(
+            measure_id,
+            lambda m: m.include(segment=segment, period=period, reason=reason, decision=decision),
+        )
+
+    def reject(self, measure_id: int, reason: str) -> Measure:
+        require_role("deciding not to include a measure", OFFICE)
+        return self._change(measure_id, lambda m: m.reject(reason=reason))
+
+    def move(
+        self, measure_id: int, to: Segment, reason: str, decision: str, period: str
+    ) -> Measure:
+        require_role("moving a measure between segments", OFFICE)
+        return self._change(
+            measure_id, lambda m: m.move(to=to, reason=reason, decision=decision, period=period)
+        )
+
+    # --- leaving the portfolio: the office or the owning agency -------------------------
+
+    def complete(self, measure_id: int, period: str, way_forward: str, reason: str) -> Measure:
+        def change(m: Measure) -> None:
+            require_office_or_owner("completing a measure", m.responsible_agency)
+            m.complete(period=period, way_forward=way_forward, reason=reason)
+
+        return self._change(measure_id, change)
+
+    def pause(self, measure_id: int, period: str, reason: str) -> Measure:
+        def change(m: Measure) -> None:
+            require_office_or_owner("pausing a measure", m.responsible_agency)
+            m.pause(period=period, reason=reason)
+
+        return self._change(measure_id, change)
+
+    def withdraw(self, measure_id: int, period: str, reason: str) -> Measure:
+        def change(m: Measure) -> None:
+            require_office_or_owner("withdrawing a measure", m.responsible_agency)
+            m.withdraw(period=period, reason=reason)
+
+        return self._change(measure_id, change)
+
+    def _change(self, measure_id: int, change: Callable[[Measure], None]) -> Measure:
+        for _ in range(self.max_attempts):
+            measure = self.get_measure(measure_id)
+            change(measure)
+            try:
+                self.save(measure)
+            except IntegrityError:
+                continue  # another write to this measure came first: decide on the new state
+            return measure
+        raise ConflictError(f"measure {measure_id} is changing too often; retry")

@@ -1,4 +1,12 @@
-"""A measure (tiltak) of the national e-health portfolio and its history."""
+"""A measure (tiltak) of the national e-health portfolio and its whole history.
+
+A measure is registered when an agency submits it (``submitted``), when it is announced
+for next year (``candidate``) or when it comes from a historical table (``active`` from
+the table's period). The portfolio office assesses it against a named version of the
+inclusion criteria, then includes it in a segment or does not include it. While active
+it sends status reports and may move between segments; it leaves the portfolio completed
+(with its way forward), paused or withdrawn. Every step is an event with who, when, why.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,12 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from assessment.domain.segments import Lifecycle, Segment
 from backbone.domain import TracedAggregate, stable_id
-from backbone.errors import ConflictError
+from backbone.errors import ConflictError, FieldViolation, ValidationError
+
+IN_PORTFOLIO = {Lifecycle.ACTIVE}
+UNDECIDED = {Lifecycle.SUBMITTED, Lifecycle.CANDIDATE}
 
 
 class Measure(TracedAggregate):
@@ -17,6 +29,14 @@ class Measure(TracedAggregate):
     # Event classes the @event decorators below create (declared for type checkers).
     Registered: ClassVar[type[Any]]
     StatusReportRecorded: ClassVar[type[Any]]
+    StatusReportRefused: ClassVar[type[Any]]
+    CriteriaAssessed: ClassVar[type[Any]]
+    Included: ClassVar[type[Any]]
+    NotIncluded: ClassVar[type[Any]]
+    SegmentChanged: ClassVar[type[Any]]
+    Completed: ClassVar[type[Any]]
+    Paused: ClassVar[type[Any]]
+    Withdrawn: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
@@ -33,6 +53,7 @@ class Measure(TracedAggregate):
         strategic_area: str,
         in_portfolio_since: str | None,
         receipt_id: str,
+        candidate_for: int | None = None,
     ) -> None:
         self.measure_id = measure_id
         self.name = name
@@ -41,10 +62,24 @@ class Measure(TracedAggregate):
         self.owner = owner
         self.strategic_area = strategic_area
         self.in_portfolio_since = in_portfolio_since
+        self.candidate_for = candidate_for
+        if in_portfolio_since:
+            self.lifecycle = Lifecycle.ACTIVE
+        elif candidate_for:
+            self.lifecycle = Lifecycle.CANDIDATE
+        else:
+            self.lifecycle = Lifecycle.SUBMITTED
+        self.segment: Segment | None = None
+        self.assessment: dict[str, Any] | None = None
+        self.left_after: str | None = None
+        self.way_forward = ""
+        self.rejection_reason = ""
         self.status_reports: dict[str, dict[str, Any]] = {}
         """The latest status report per period (earlier ones stay in the history)."""
         self.receipts: set[str] = set()
-        """Receipts of every status report recorded, so none is applied twice."""
+        """Receipts of every status report recorded or refused, so none is applied twice."""
+
+    # --- status reports ------------------------------------------------------------------
 
     def record_status_report(
         self,
@@ -55,9 +90,19 @@ class Measure(TracedAggregate):
         budget: list[dict[str, int]],
         explanation: str,
         receipt_id: str,
-    ) -> None:
+        historical: bool = False,
+    ) -> bool:
+        """Record a report; a report the measure cannot take is recorded as refused.
+
+        Returns whether it was recorded. A red status or risk needs an explanation,
+        except in a historical import, where its absence is flagged instead.
+        """
         if receipt_id in self.receipts:
             raise ConflictError(f"status report {receipt_id} is recorded already")
+        reason = self._why_report_is_refused(period, status, risk, explanation, historical)
+        if reason:
+            self._status_report_refused(receipt_id=receipt_id, period=period, reason=reason)
+            return False
         self._status_report_recorded(
             measure_id=self.measure_id,
             period=period,
@@ -66,7 +111,25 @@ class Measure(TracedAggregate):
             budget=budget,
             explanation=explanation,
             receipt_id=receipt_id,
+            explanation_missing="red" in (status, risk) and not explanation.strip(),
+            correction=period in self.status_reports,
         )
+        return True
+
+    def _why_report_is_refused(
+        self, period: str, status: str | None, risk: str | None, explanation: str, historical: bool
+    ) -> str:
+        if self.lifecycle not in IN_PORTFOLIO and not (
+            self.lifecycle in {Lifecycle.COMPLETED, Lifecycle.PAUSED}
+            and self.left_after
+            and period <= self.left_after
+        ):
+            return f"measure {self.measure_id} is not in the portfolio ({self.lifecycle})"
+        if self.in_portfolio_since and period < self.in_portfolio_since:
+            return f"measure {self.measure_id} entered the portfolio in {self.in_portfolio_since}"
+        if "red" in (status, risk) and not explanation.strip() and not historical:
+            return "a red status or risk needs an explanation"
+        return ""
 
     @event("StatusReportRecorded")
     def _status_report_recorded(
@@ -78,6 +141,8 @@ class Measure(TracedAggregate):
         budget: list[dict[str, int]],
         explanation: str,
         receipt_id: str,
+        explanation_missing: bool,
+        correction: bool,
     ) -> None:
         self.receipts.add(receipt_id)
         self.status_reports[period] = {
@@ -87,4 +152,139 @@ class Measure(TracedAggregate):
             "budget": budget,
             "explanation": explanation,
             "receipt_id": receipt_id,
+            "explanation_missing": explanation_missing,
+            "correction": correction,
         }
+
+    @event("StatusReportRefused")
+    def _status_report_refused(self, receipt_id: str, period: str, reason: str) -> None:
+        self.receipts.add(receipt_id)
+
+    # --- assessment and inclusion --------------------------------------------------------
+
+    def assess(self, *, criteria_version: str, results: list[dict[str, Any]]) -> None:
+        """Record the office's assessment against a named version of the criteria."""
+        if self.lifecycle not in UNDECIDED | IN_PORTFOLIO:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; it cannot be assessed"
+            )
+        self._criteria_assessed(
+            criteria_version=criteria_version,
+            results=results,
+            all_met=all(r["met"] for r in results),
+        )
+
+    @event("CriteriaAssessed")
+    def _criteria_assessed(
+        self, criteria_version: str, results: list[dict[str, Any]], all_met: bool
+    ) -> None:
+        self.assessment = {
+            "criteria_version": criteria_version,
+            "results": results,
+            "all_met": all_met,
+        }
+
+    def include(self, *, segment: Segment, period: str, reason: str, decision: str) -> None:
+        """Include an assessed measure in the portfolio, in ``segment``, from ``period``."""
+        if self.lifecycle not in UNDECIDED:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; only a "
+                "submitted measure or a candidate can be included"
+            )
+        if self.assessment is None:
+            raise ConflictError(f"measure {self.measure_id} has not been assessed")
+        if not self.assessment["all_met"]:
+            raise ConflictError(
+                f"measure {self.measure_id} does not meet all inclusion criteria "
+                f"(criteria {self.assessment['criteria_version']})"
+            )
+        self._included(segment=segment.value, period=period, reason=reason, decision=decision)
+
+    @event("Included")
+    def _included(self, segment: str, period: str, reason: str, decision: str) -> None:
+        self.lifecycle = Lifecycle.ACTIVE
+        self.segment = Segment(segment)
+        self.in_portfolio_since = period
+
+    def reject(self, *, reason: str) -> None:
+        """Do not include the measure; the reason goes back to the submitter."""
+        if self.lifecycle not in UNDECIDED:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; only a "
+                "submitted measure or a candidate can be rejected"
+            )
+        self._not_included(reason=reason)
+
+    @event("NotIncluded")
+    def _not_included(self, reason: str) -> None:
+        self.lifecycle = Lifecycle.NOT_INCLUDED
+        self.rejection_reason = reason
+
+    # --- segments ------------------------------------------------------------------------
+
+    def move(self, *, to: Segment, reason: str, decision: str, period: str) -> None:
+        """Move the measure to another segment (or place it, if it has none yet)."""
+        if self.lifecycle not in IN_PORTFOLIO:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; "
+                "only a measure in the portfolio can be moved"
+            )
+        if to == self.segment:
+            raise ConflictError(f"measure {self.measure_id} is in {to.label} already")
+        if not reason.strip():
+            raise ValidationError(FieldViolation("reason", "a move needs a reason"))
+        self._segment_changed(
+            from_segment=self.segment.value if self.segment else None,
+            to_segment=to.value,
+            reason=reason,
+            decision=decision,
+            period=period,
+        )
+
+    @event("SegmentChanged")
+    def _segment_changed(
+        self, from_segment: str | None, to_segment: str, reason: str, decision: str, period: str
+    ) -> None:
+        self.segment = Segment(to_segment)
+
+    # --- leaving the portfolio -----------------------------------------------------------
+
+    def complete(self, *, period: str, way_forward: str, reason: str) -> None:
+        self._require_active("completed")
+        self._completed(period=period, way_forward=way_forward, reason=reason)
+
+    @event("Completed")
+    def _completed(self, period: str, way_forward: str, reason: str) -> None:
+        self.lifecycle = Lifecycle.COMPLETED
+        self.left_after = period
+        self.way_forward = way_forward
+
+    def pause(self, *, period: str, reason: str) -> None:
+        self._require_active("paused")
+        self._paused(period=period, reason=reason)
+
+    @event("Paused")
+    def _paused(self, period: str, reason: str) -> None:
+        self.lifecycle = Lifecycle.PAUSED
+        self.left_after = period
+        self.way_forward = "Pauset"
+
+    def withdraw(self, *, period: str, reason: str) -> None:
+        if self.lifecycle not in UNDECIDED | IN_PORTFOLIO | {Lifecycle.PAUSED}:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; it cannot be withdrawn"
+            )
+        self._withdrawn(period=period, reason=reason)
+
+    @event("Withdrawn")
+    def _withdrawn(self, period: str, reason: str) -> None:
+        if self.lifecycle in IN_PORTFOLIO | {Lifecycle.PAUSED}:
+            self.left_after = self.left_after or period
+        self.lifecycle = Lifecycle.WITHDRAWN
+
+    def _require_active(self, what: str) -> None:
+        if self.lifecycle not in IN_PORTFOLIO:
+            raise ConflictError(
+                f"measure {self.measure_id} is {self.lifecycle}; "
+                f"only a measure in the portfolio can be {what}"
+            )

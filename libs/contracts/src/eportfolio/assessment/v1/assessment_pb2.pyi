@@ -39,6 +39,226 @@ class GetMeasureRequest(_message.Message):
 Global___GetMeasureRequest: _TypeAlias = GetMeasureRequest  # noqa: Y015
 
 @_typing.final
+class CriterionResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERION_FIELD_NUMBER: _builtins.int
+    MET_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    criterion: _builtins.str
+    """digitalisation | several_actors | reuse_or_national (criteria set "2020")"""
+    met: _builtins.bool
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        criterion: _builtins.str = ...,
+        met: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion", "met", b"met", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CriterionResult: _TypeAlias = CriterionResult  # noqa: Y015
+
+@_typing.final
+class AssessMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    CRITERIA_VERSION_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    criteria_version: _builtins.str
+    """The version of the inclusion criteria used, e.g. "2020"."""
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionResult]: ...
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        criteria_version: _builtins.str = ...,
+        results: _abc.Iterable[Global___CriterionResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria_version", b"criteria_version", "measure_id", b"measure_id", "results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssessMeasureRequest: _TypeAlias = AssessMeasureRequest  # noqa: Y015
+
+@_typing.final
+class IncludeMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    segment: _common_pb2.Segment.ValueType
+    period: _builtins.str
+    """Reporting period (YYYY-MM) from which it counts in the portfolio."""
+    reason: _builtins.str
+    decision: _builtins.str
+    """The deciding committee case, e.g. "NUIT sak 15/20"."""
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        segment: _common_pb2.Segment.ValueType = ...,
+        period: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        decision: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "segment", b"segment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IncludeMeasureRequest: _TypeAlias = IncludeMeasureRequest  # noqa: Y015
+
+@_typing.final
+class RejectMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RejectMeasureRequest: _TypeAlias = RejectMeasureRequest  # noqa: Y015
+
+@_typing.final
+class MoveMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    to: _common_pb2.Segment.ValueType
+    reason: _builtins.str
+    decision: _builtins.str
+    period: _builtins.str
+    """Reporting period from which the new segment's deadlines apply; empty = now."""
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        to: _common_pb2.Segment.ValueType = ...,
+        reason: _builtins.str = ...,
+        decision: _builtins.str = ...,
+        period: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MoveMeasureRequest: _TypeAlias = MoveMeasureRequest  # noqa: Y015
+
+@_typing.final
+class CompleteMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    WAY_FORWARD_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    period: _builtins.str
+    """Last period in the portfolio."""
+    way_forward: _builtins.str
+    """Veien videre, e.g. "Forvaltning"."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        period: _builtins.str = ...,
+        way_forward: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason", "way_forward", b"way_forward"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteMeasureRequest: _TypeAlias = CompleteMeasureRequest  # noqa: Y015
+
+@_typing.final
+class PauseMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    period: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        period: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PauseMeasureRequest: _TypeAlias = PauseMeasureRequest  # noqa: Y015
+
+@_typing.final
+class WithdrawMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    period: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        period: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WithdrawMeasureRequest: _TypeAlias = WithdrawMeasureRequest  # noqa: Y015
+
+@_typing.final
 class StatusReport(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -48,11 +268,17 @@ class StatusReport(_message.Message):
     BUDGET_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
     RECEIPT_ID_FIELD_NUMBER: _builtins.int
+    EXPLANATION_MISSING_FIELD_NUMBER: _builtins.int
+    CORRECTION_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     status: _common_pb2.Colour.ValueType
     risk: _common_pb2.Colour.ValueType
     explanation: _builtins.str
     receipt_id: _builtins.str
+    explanation_missing: _builtins.bool
+    """A red colour came without an explanation (accepted from historical imports only)."""
+    correction: _builtins.bool
+    """This report replaced an earlier one for the same period."""
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.BudgetLine]: ...
     def __init__(
@@ -64,14 +290,42 @@ class StatusReport(_message.Message):
         budget: _abc.Iterable[_common_pb2.BudgetLine] | None = ...,
         explanation: _builtins.str = ...,
         receipt_id: _builtins.str = ...,
+        explanation_missing: _builtins.bool = ...,
+        correction: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "explanation", b"explanation", "period", b"period", "receipt_id", b"receipt_id", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "correction", b"correction", "explanation", b"explanation", "explanation_missing", b"explanation_missing", "period", b"period", "receipt_id", b"receipt_id", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StatusReport: _TypeAlias = StatusReport  # noqa: Y015
+
+@_typing.final
+class Assessment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERIA_VERSION_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
+    ALL_MET_FIELD_NUMBER: _builtins.int
+    criteria_version: _builtins.str
+    all_met: _builtins.bool
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionResult]: ...
+    def __init__(
+        self,
+        *,
+        criteria_version: _builtins.str = ...,
+        results: _abc.Iterable[Global___CriterionResult] | None = ...,
+        all_met: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["all_met", b"all_met", "criteria_version", b"criteria_version", "results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Assessment: _TypeAlias = Assessment  # noqa: Y015
 
 @_typing.final
 class Measure(_message.Message):
@@ -86,6 +340,20 @@ class Measure(_message.Message):
     IN_PORTFOLIO_SINCE_FIELD_NUMBER: _builtins.int
     STATUS_REPORTS_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_FIELD_NUMBER: _builtins.int
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    ASSESSMENT_FIELD_NUMBER: _builtins.int
+    LEFT_AFTER_FIELD_NUMBER: _builtins.int
+    WAY_FORWARD_FIELD_NUMBER: _builtins.int
+    REJECTION_REASON_FIELD_NUMBER: _builtins.int
+    PLANNED_START_FIELD_NUMBER: _builtins.int
+    PLANNED_END_FIELD_NUMBER: _builtins.int
+    PLANNED_BUDGET_FIELD_NUMBER: _builtins.int
+    DEPENDS_ON_FIELD_NUMBER: _builtins.int
+    CHECKLIST_FIELD_NUMBER: _builtins.int
+    PROPOSED_SEGMENT_FIELD_NUMBER: _builtins.int
+    OPERATING_COST_NOK_PER_YEAR_FIELD_NUMBER: _builtins.int
+    CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     name: _builtins.str
     description: _builtins.str
@@ -95,8 +363,29 @@ class Measure(_message.Message):
     in_portfolio_since: _builtins.str
     version: _builtins.int
     """Version of the measure's event stream."""
+    lifecycle: _builtins.str
+    """submitted | candidate | active | not_included | completed | paused | withdrawn"""
+    segment: _common_pb2.Segment.ValueType
+    left_after: _builtins.str
+    """Last period in the portfolio, for measures that have left it."""
+    way_forward: _builtins.str
+    rejection_reason: _builtins.str
+    planned_start: _builtins.str
+    planned_end: _builtins.str
+    proposed_segment: _common_pb2.Segment.ValueType
+    operating_cost_nok_per_year: _builtins.int
+    candidate_for: _builtins.int
+    """The year a candidate is announced for."""
     @_builtins.property
     def status_reports(self) -> _containers.RepeatedCompositeFieldContainer[Global___StatusReport]: ...
+    @_builtins.property
+    def assessment(self) -> Global___Assessment: ...
+    @_builtins.property
+    def planned_budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.FundedBudgetLine]: ...
+    @_builtins.property
+    def depends_on(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def checklist(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChecklistAnswer]: ...
     def __init__(
         self,
         *,
@@ -109,11 +398,52 @@ class Measure(_message.Message):
         in_portfolio_since: _builtins.str = ...,
         status_reports: _abc.Iterable[Global___StatusReport] | None = ...,
         version: _builtins.int = ...,
+        lifecycle: _builtins.str = ...,
+        segment: _common_pb2.Segment.ValueType = ...,
+        assessment: Global___Assessment | None = ...,
+        left_after: _builtins.str = ...,
+        way_forward: _builtins.str = ...,
+        rejection_reason: _builtins.str = ...,
+        planned_start: _builtins.str = ...,
+        planned_end: _builtins.str = ...,
+        planned_budget: _abc.Iterable[_common_pb2.FundedBudgetLine] | None = ...,
+        depends_on: _abc.Iterable[_builtins.int] | None = ...,
+        checklist: _abc.Iterable[Global___ChecklistAnswer] | None = ...,
+        proposed_segment: _common_pb2.Segment.ValueType = ...,
+        operating_cost_nok_per_year: _builtins.int = ...,
+        candidate_for: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "in_portfolio_since", b"in_portfolio_since", "measure_id", b"measure_id", "name", b"name", "owner", b"owner", "responsible_agency", b"responsible_agency", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "in_portfolio_since", b"in_portfolio_since", "left_after", b"left_after", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_budget", b"planned_budget", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "rejection_reason", b"rejection_reason", "responsible_agency", b"responsible_agency", "segment", b"segment", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version", "way_forward", b"way_forward"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Measure: _TypeAlias = Measure  # noqa: Y015
+
+@_typing.final
+class ChecklistAnswer(_message.Message):
+    """The submitter's self-assessment of one inclusion criterion."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERION_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    JUSTIFICATION_FIELD_NUMBER: _builtins.int
+    criterion: _builtins.str
+    answer: _builtins.bool
+    justification: _builtins.str
+    def __init__(
+        self,
+        *,
+        criterion: _builtins.str = ...,
+        answer: _builtins.bool = ...,
+        justification: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "criterion", b"criterion", "justification", b"justification"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChecklistAnswer: _TypeAlias = ChecklistAnswer  # noqa: Y015

@@ -26,7 +26,12 @@ if _version_not_supported:
 
 
 class AssessmentServiceStub:
-    """Assessment owns the measures of the national portfolio.
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
     """
 
     def __init__(self, channel):
@@ -40,13 +45,99 @@ class AssessmentServiceStub:
                 request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.GetMeasureRequest.SerializeToString,
                 response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
                 _registered_method=True)
+        self.AssessMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/AssessMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.AssessMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.IncludeMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/IncludeMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.IncludeMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.RejectMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/RejectMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RejectMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.MoveMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/MoveMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.MoveMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.CompleteMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/CompleteMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.CompleteMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.PauseMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/PauseMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.PauseMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
+        self.WithdrawMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/WithdrawMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
 
 
 class AssessmentServiceServicer:
-    """Assessment owns the measures of the national portfolio.
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
     """
 
     def GetMeasure(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssessMeasure(self, request, context):
+        """The office records, per criterion, whether it is met and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IncludeMeasure(self, request, context):
+        """The office includes an assessed measure in the portfolio, in a segment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectMeasure(self, request, context):
+        """The office does not include a measure; the reason goes back to the submitter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveMeasure(self, request, context):
+        """The office moves a measure to another segment, with a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteMeasure(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseMeasure(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawMeasure(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -60,6 +151,41 @@ def add_AssessmentServiceServicer_to_server(servicer, server):
                     request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.GetMeasureRequest.FromString,
                     response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
             ),
+            'AssessMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssessMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.AssessMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'IncludeMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.IncludeMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.IncludeMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'RejectMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RejectMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'MoveMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.MoveMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'CompleteMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.CompleteMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'PauseMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.PauseMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'WithdrawMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'eportfolio.assessment.v1.AssessmentService', rpc_method_handlers)
@@ -69,7 +195,12 @@ def add_AssessmentServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AssessmentService:
-    """Assessment owns the measures of the national portfolio.
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
     """
 
     @staticmethod
@@ -88,6 +219,195 @@ class AssessmentService:
             target,
             '/eportfolio.assessment.v1.AssessmentService/GetMeasure',
             eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.GetMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssessMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/AssessMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.AssessMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IncludeMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/IncludeMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.IncludeMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/RejectMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RejectMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/MoveMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.MoveMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/CompleteMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.CompleteMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/PauseMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.PauseMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/WithdrawMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.SerializeToString,
             eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
             options,
             channel_credentials,

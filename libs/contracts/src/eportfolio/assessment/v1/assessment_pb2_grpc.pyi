@@ -27,28 +27,121 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AssessmentServiceStub:
-    """Assessment owns the measures of the national portfolio."""
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AssessmentServiceAsyncStub: ...
     GetMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.GetMeasureRequest, _assessment_pb2.Measure]
+    AssessMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.AssessMeasureRequest, _assessment_pb2.Measure]
+    """The office records, per criterion, whether it is met and why."""
+    IncludeMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.IncludeMeasureRequest, _assessment_pb2.Measure]
+    """The office includes an assessed measure in the portfolio, in a segment."""
+    RejectMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.RejectMeasureRequest, _assessment_pb2.Measure]
+    """The office does not include a measure; the reason goes back to the submitter."""
+    MoveMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.MoveMeasureRequest, _assessment_pb2.Measure]
+    """The office moves a measure to another segment, with a reason."""
+    CompleteMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.CompleteMeasureRequest, _assessment_pb2.Measure]
+    PauseMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.PauseMeasureRequest, _assessment_pb2.Measure]
+    WithdrawMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.WithdrawMeasureRequest, _assessment_pb2.Measure]
 
 @_typing.type_check_only
 class AssessmentServiceAsyncStub(AssessmentServiceStub):
-    """Assessment owns the measures of the national portfolio."""
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.GetMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    AssessMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.AssessMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    """The office records, per criterion, whether it is met and why."""
+    IncludeMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.IncludeMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    """The office includes an assessed measure in the portfolio, in a segment."""
+    RejectMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.RejectMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    """The office does not include a measure; the reason goes back to the submitter."""
+    MoveMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.MoveMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    """The office moves a measure to another segment, with a reason."""
+    CompleteMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.CompleteMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    PauseMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.PauseMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    WithdrawMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.WithdrawMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
 
 class AssessmentServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Assessment owns the measures of the national portfolio."""
+    """Assessment owns the measures of the national portfolio: their assessment against the
+    inclusion criteria, their segment, their status reports and their lifecycle.
+
+    Commands that decide (assess, include, reject, move) are for the portfolio office
+    (x-role: office). Lifecycle changes (complete, pause, withdraw) are for the office or
+    the measure's own agency. Auditors only read.
+    """
 
     @_abc_1.abstractmethod
     def GetMeasure(
         self,
         request: _assessment_pb2.GetMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]: ...
+
+    @_abc_1.abstractmethod
+    def AssessMeasure(
+        self,
+        request: _assessment_pb2.AssessMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]:
+        """The office records, per criterion, whether it is met and why."""
+
+    @_abc_1.abstractmethod
+    def IncludeMeasure(
+        self,
+        request: _assessment_pb2.IncludeMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]:
+        """The office includes an assessed measure in the portfolio, in a segment."""
+
+    @_abc_1.abstractmethod
+    def RejectMeasure(
+        self,
+        request: _assessment_pb2.RejectMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]:
+        """The office does not include a measure; the reason goes back to the submitter."""
+
+    @_abc_1.abstractmethod
+    def MoveMeasure(
+        self,
+        request: _assessment_pb2.MoveMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]:
+        """The office moves a measure to another segment, with a reason."""
+
+    @_abc_1.abstractmethod
+    def CompleteMeasure(
+        self,
+        request: _assessment_pb2.CompleteMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]: ...
+
+    @_abc_1.abstractmethod
+    def PauseMeasure(
+        self,
+        request: _assessment_pb2.PauseMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]: ...
+
+    @_abc_1.abstractmethod
+    def WithdrawMeasure(
+        self,
+        request: _assessment_pb2.WithdrawMeasureRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]: ...
 

@@ -39,6 +39,36 @@ COLOUR_YELLOW: Colour.ValueType  # 2
 COLOUR_RED: Colour.ValueType  # 3
 Global___Colour: _TypeAlias = Colour  # noqa: Y015
 
+class _Segment:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SegmentEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Segment.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SEGMENT_UNSPECIFIED: _Segment.ValueType  # 0
+    SEGMENT_SAMSTYRE: _Segment.ValueType  # 1
+    """4 a year: status and risk"""
+    SEGMENT_KOORDINERE: _Segment.ValueType  # 2
+    """2 a year: dependencies"""
+    SEGMENT_OBSERVERE: _Segment.ValueType  # 3
+    """2 a year: progress, experience, obstacles"""
+    SEGMENT_INSPIRERE: _Segment.ValueType  # 4
+    """1 a year: purpose and how far it has come"""
+
+class Segment(_Segment, metaclass=_SegmentEnumTypeWrapper):
+    """Porteføljesegment, each with its reporting cadence (reports a year) and focus."""
+
+SEGMENT_UNSPECIFIED: Segment.ValueType  # 0
+SEGMENT_SAMSTYRE: Segment.ValueType  # 1
+"""4 a year: status and risk"""
+SEGMENT_KOORDINERE: Segment.ValueType  # 2
+"""2 a year: dependencies"""
+SEGMENT_OBSERVERE: Segment.ValueType  # 3
+"""2 a year: progress, experience, obstacles"""
+SEGMENT_INSPIRERE: Segment.ValueType  # 4
+"""1 a year: purpose and how far it has come"""
+Global___Segment: _TypeAlias = Segment  # noqa: Y015
+
 @_typing.final
 class Receipt(_message.Message):
     """The answer to every command: the command was stored and will be processed."""
@@ -96,3 +126,31 @@ class BudgetLine(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___BudgetLine: _TypeAlias = BudgetLine  # noqa: Y015
+
+@_typing.final
+class FundedBudgetLine(_message.Message):
+    """A planned budget figure for one year from one funder (co-financed measures have several)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    YEAR_FIELD_NUMBER: _builtins.int
+    FUNDER_FIELD_NUMBER: _builtins.int
+    AMOUNT_NOK_FIELD_NUMBER: _builtins.int
+    year: _builtins.int
+    funder: _builtins.str
+    """The financing agency (finansieringskilde); empty = the responsible agency."""
+    amount_nok: _builtins.int
+    def __init__(
+        self,
+        *,
+        year: _builtins.int = ...,
+        funder: _builtins.str = ...,
+        amount_nok: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_nok", b"amount_nok", "funder", b"funder", "year", b"year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FundedBudgetLine: _TypeAlias = FundedBudgetLine  # noqa: Y015

@@ -25,21 +25,23 @@ _sym_db = _symbol_database.Default()
 from eportfolio.common.v1 import common_pb2 as eportfolio_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!eportfolio/intake/v1/intake.proto\x12\x14\x65portfolio.intake.v1\x1a!eportfolio/common/v1/common.proto\"\xc5\x01\n\x14SubmitMeasureRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x12\n\nmeasure_id\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x05 \x01(\t\x12\r\n\x05owner\x18\x06 \x01(\t\x12\x16\n\x0estrategic_area\x18\x07 \x01(\t\x12\x1a\n\x12in_portfolio_since\x18\x08 \x01(\t\"\xf9\x01\n\x19SubmitStatusReportRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x12\n\nmeasure_id\x18\x02 \x01(\x05\x12\x0e\n\x06period\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x05 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x30\n\x06\x62udget\x18\x06 \x03(\x0b\x32 .eportfolio.common.v1.BudgetLine\x12\x13\n\x0b\x65xplanation\x18\x07 \x01(\t\"\xa1\x02\n\x15SubmitProposalRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08proposer\x18\x04 \x01(\t\x12\x14\n\x0corganisation\x18\x05 \x01(\t\x12\x41\n\x11organisation_type\x18\x06 \x01(\x0e\x32&.eportfolio.intake.v1.OrganisationType\x12\x0f\n\x07\x63ontact\x18\x07 \x01(\t\x12\x0c\n\x04need\x18\x08 \x01(\t\x12\x15\n\rtarget_groups\x18\t \x03(\t\x12\x15\n\rcategory_code\x18\n \x01(\t\x12\x13\n\x0breceived_at\x18\x0b \x01(\t*r\n\x10OrganisationType\x12!\n\x1dORGANISATION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18ORGANISATION_TYPE_PUBLIC\x10\x01\x12\x1d\n\x19ORGANISATION_TYPE_PRIVATE\x10\x02\x32\xaf\x02\n\rIntakeService\x12Z\n\rSubmitMeasure\x12*.eportfolio.intake.v1.SubmitMeasureRequest\x1a\x1d.eportfolio.common.v1.Receipt\x12\x64\n\x12SubmitStatusReport\x12/.eportfolio.intake.v1.SubmitStatusReportRequest\x1a\x1d.eportfolio.common.v1.Receipt\x12\\\n\x0eSubmitProposal\x12+.eportfolio.intake.v1.SubmitProposalRequest\x1a\x1d.eportfolio.common.v1.Receiptb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!eportfolio/intake/v1/intake.proto\x12\x14\x65portfolio.intake.v1\x1a!eportfolio/common/v1/common.proto\"\xec\x03\n\x14SubmitMeasureRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x12\n\nmeasure_id\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x05 \x01(\t\x12\r\n\x05owner\x18\x06 \x01(\t\x12\x16\n\x0estrategic_area\x18\x07 \x01(\t\x12\x1a\n\x12in_portfolio_since\x18\x08 \x01(\t\x12\x15\n\rplanned_start\x18\t \x01(\t\x12\x13\n\x0bplanned_end\x18\n \x01(\t\x12\x36\n\x06\x62udget\x18\x0b \x03(\x0b\x32&.eportfolio.common.v1.FundedBudgetLine\x12\x12\n\ndepends_on\x18\x0c \x03(\x05\x12\x38\n\tchecklist\x18\r \x03(\x0b\x32%.eportfolio.intake.v1.ChecklistAnswer\x12\x37\n\x10proposed_segment\x18\x0e \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12#\n\x1boperating_cost_nok_per_year\x18\x0f \x01(\x03\x12\x15\n\rcandidate_for\x18\x10 \x01(\x05\"K\n\x0f\x43hecklistAnswer\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\x08\x12\x15\n\rjustification\x18\x03 \x01(\t\"\x94\x02\n\x19SubmitStatusReportRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x12\n\nmeasure_id\x18\x02 \x01(\x05\x12\x0e\n\x06period\x18\x03 \x01(\t\x12,\n\x06status\x18\x04 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x05 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x30\n\x06\x62udget\x18\x06 \x03(\x0b\x32 .eportfolio.common.v1.BudgetLine\x12\x13\n\x0b\x65xplanation\x18\x07 \x01(\t\x12\x19\n\x11historical_import\x18\x08 \x01(\x08\"\xa1\x02\n\x15SubmitProposalRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08proposer\x18\x04 \x01(\t\x12\x14\n\x0corganisation\x18\x05 \x01(\t\x12\x41\n\x11organisation_type\x18\x06 \x01(\x0e\x32&.eportfolio.intake.v1.OrganisationType\x12\x0f\n\x07\x63ontact\x18\x07 \x01(\t\x12\x0c\n\x04need\x18\x08 \x01(\t\x12\x15\n\rtarget_groups\x18\t \x03(\t\x12\x15\n\rcategory_code\x18\n \x01(\t\x12\x13\n\x0breceived_at\x18\x0b \x01(\t*r\n\x10OrganisationType\x12!\n\x1dORGANISATION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18ORGANISATION_TYPE_PUBLIC\x10\x01\x12\x1d\n\x19ORGANISATION_TYPE_PRIVATE\x10\x02\x32\xaf\x02\n\rIntakeService\x12Z\n\rSubmitMeasure\x12*.eportfolio.intake.v1.SubmitMeasureRequest\x1a\x1d.eportfolio.common.v1.Receipt\x12\x64\n\x12SubmitStatusReport\x12/.eportfolio.intake.v1.SubmitStatusReportRequest\x1a\x1d.eportfolio.common.v1.Receipt\x12\\\n\x0eSubmitProposal\x12+.eportfolio.intake.v1.SubmitProposalRequest\x1a\x1d.eportfolio.common.v1.Receiptb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'eportfolio.intake.v1.intake_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORGANISATIONTYPE']._serialized_start=838
-  _globals['_ORGANISATIONTYPE']._serialized_end=952
+  _globals['_ORGANISATIONTYPE']._serialized_start=1237
+  _globals['_ORGANISATIONTYPE']._serialized_end=1351
   _globals['_SUBMITMEASUREREQUEST']._serialized_start=95
-  _globals['_SUBMITMEASUREREQUEST']._serialized_end=292
-  _globals['_SUBMITSTATUSREPORTREQUEST']._serialized_start=295
-  _globals['_SUBMITSTATUSREPORTREQUEST']._serialized_end=544
-  _globals['_SUBMITPROPOSALREQUEST']._serialized_start=547
-  _globals['_SUBMITPROPOSALREQUEST']._serialized_end=836
-  _globals['_INTAKESERVICE']._serialized_start=955
-  _globals['_INTAKESERVICE']._serialized_end=1258
+  _globals['_SUBMITMEASUREREQUEST']._serialized_end=587
+  _globals['_CHECKLISTANSWER']._serialized_start=589
+  _globals['_CHECKLISTANSWER']._serialized_end=664
+  _globals['_SUBMITSTATUSREPORTREQUEST']._serialized_start=667
+  _globals['_SUBMITSTATUSREPORTREQUEST']._serialized_end=943
+  _globals['_SUBMITPROPOSALREQUEST']._serialized_start=946
+  _globals['_SUBMITPROPOSALREQUEST']._serialized_end=1235
+  _globals['_INTAKESERVICE']._serialized_start=1354
+  _globals['_INTAKESERVICE']._serialized_end=1657
 # @@protoc_insertion_point(module_scope)

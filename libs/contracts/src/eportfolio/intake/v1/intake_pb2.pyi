@@ -49,10 +49,18 @@ class SubmitMeasureRequest(_message.Message):
     OWNER_FIELD_NUMBER: _builtins.int
     STRATEGIC_AREA_FIELD_NUMBER: _builtins.int
     IN_PORTFOLIO_SINCE_FIELD_NUMBER: _builtins.int
+    PLANNED_START_FIELD_NUMBER: _builtins.int
+    PLANNED_END_FIELD_NUMBER: _builtins.int
+    BUDGET_FIELD_NUMBER: _builtins.int
+    DEPENDS_ON_FIELD_NUMBER: _builtins.int
+    CHECKLIST_FIELD_NUMBER: _builtins.int
+    PROPOSED_SEGMENT_FIELD_NUMBER: _builtins.int
+    OPERATING_COST_NOK_PER_YEAR_FIELD_NUMBER: _builtins.int
+    CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Chosen by the caller; a retry with the same key returns the first answer."""
     measure_id: _builtins.int
-    """Portfolio id of the measure (e.g. 160)."""
+    """Portfolio id of the measure (e.g. 160); 0 = a new measure, intake gives it an id."""
     name: _builtins.str
     description: _builtins.str
     responsible_agency: _builtins.str
@@ -60,7 +68,29 @@ class SubmitMeasureRequest(_message.Message):
     strategic_area: _builtins.str
     """Code and name, e.g. "2.2 Dele oppdaterte legemiddelopplysninger"."""
     in_portfolio_since: _builtins.str
-    """Reporting period (YYYY-MM) from which the measure counts in the portfolio."""
+    """Historical tables only: the reporting period (YYYY-MM) from which the measure
+    counts in the portfolio. A new submission leaves it empty: the office decides.
+    """
+    planned_start: _builtins.str
+    """Planned start and end, YYYY-MM."""
+    planned_end: _builtins.str
+    proposed_segment: _common_pb2.Segment.ValueType
+    operating_cost_nok_per_year: _builtins.int
+    """Yearly operating and maintenance cost the finished measure leaves behind."""
+    candidate_for: _builtins.int
+    """A candidate for next year's portfolio: the year it is announced for."""
+    @_builtins.property
+    def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.FundedBudgetLine]:
+        """Budget per year, split by funder where the measure is co-financed."""
+
+    @_builtins.property
+    def depends_on(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Portfolio ids of the measures this one depends on."""
+
+    @_builtins.property
+    def checklist(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChecklistAnswer]:
+        """The submitter's answers to the inclusion criteria, with justification."""
+
     def __init__(
         self,
         *,
@@ -72,14 +102,48 @@ class SubmitMeasureRequest(_message.Message):
         owner: _builtins.str = ...,
         strategic_area: _builtins.str = ...,
         in_portfolio_since: _builtins.str = ...,
+        planned_start: _builtins.str = ...,
+        planned_end: _builtins.str = ...,
+        budget: _abc.Iterable[_common_pb2.FundedBudgetLine] | None = ...,
+        depends_on: _abc.Iterable[_builtins.int] | None = ...,
+        checklist: _abc.Iterable[Global___ChecklistAnswer] | None = ...,
+        proposed_segment: _common_pb2.Segment.ValueType = ...,
+        operating_cost_nok_per_year: _builtins.int = ...,
+        candidate_for: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "idempotency_key", b"idempotency_key", "in_portfolio_since", b"in_portfolio_since", "measure_id", b"measure_id", "name", b"name", "owner", b"owner", "responsible_agency", b"responsible_agency", "strategic_area", b"strategic_area"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "idempotency_key", b"idempotency_key", "in_portfolio_since", b"in_portfolio_since", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "responsible_agency", b"responsible_agency", "strategic_area", b"strategic_area"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SubmitMeasureRequest: _TypeAlias = SubmitMeasureRequest  # noqa: Y015
+
+@_typing.final
+class ChecklistAnswer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERION_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    JUSTIFICATION_FIELD_NUMBER: _builtins.int
+    criterion: _builtins.str
+    """digitalisation | several_actors | reuse_or_national"""
+    answer: _builtins.bool
+    justification: _builtins.str
+    def __init__(
+        self,
+        *,
+        criterion: _builtins.str = ...,
+        answer: _builtins.bool = ...,
+        justification: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "criterion", b"criterion", "justification", b"justification"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChecklistAnswer: _TypeAlias = ChecklistAnswer  # noqa: Y015
 
 @_typing.final
 class SubmitStatusReportRequest(_message.Message):
@@ -92,6 +156,7 @@ class SubmitStatusReportRequest(_message.Message):
     RISK_FIELD_NUMBER: _builtins.int
     BUDGET_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
+    HISTORICAL_IMPORT_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     measure_id: _builtins.int
     period: _builtins.str
@@ -99,7 +164,11 @@ class SubmitStatusReportRequest(_message.Message):
     status: _common_pb2.Colour.ValueType
     risk: _common_pb2.Colour.ValueType
     explanation: _builtins.str
-    """Why status or risk is red."""
+    """Why status or risk is red; required when either is red."""
+    historical_import: _builtins.bool
+    """A historical table (which carries no explanations): a red colour without one is
+    accepted and flagged instead of refused.
+    """
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.BudgetLine]:
         """Budget figures by year; the latest figure reported for a year counts."""
@@ -114,10 +183,11 @@ class SubmitStatusReportRequest(_message.Message):
         risk: _common_pb2.Colour.ValueType = ...,
         budget: _abc.Iterable[_common_pb2.BudgetLine] | None = ...,
         explanation: _builtins.str = ...,
+        historical_import: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "explanation", b"explanation", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "explanation", b"explanation", "historical_import", b"historical_import", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

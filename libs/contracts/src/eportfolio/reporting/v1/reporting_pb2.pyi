@@ -105,6 +105,8 @@ class MeasureLine(_message.Message):
     BUDGET_NOK_FIELD_NUMBER: _builtins.int
     REPORTED_FIELD_NUMBER: _builtins.int
     REPORT_RECEIPT_ID_FIELD_NUMBER: _builtins.int
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     name: _builtins.str
     responsible_agency: _builtins.str
@@ -116,6 +118,8 @@ class MeasureLine(_message.Message):
     """True when the measure sent a status report for the period."""
     report_receipt_id: _builtins.str
     """Receipt of the status report the view shows for the period."""
+    segment: _common_pb2.Segment.ValueType
+    explanation: _builtins.str
     def __init__(
         self,
         *,
@@ -128,14 +132,42 @@ class MeasureLine(_message.Message):
         budget_nok: _builtins.int = ...,
         reported: _builtins.bool = ...,
         report_receipt_id: _builtins.str = ...,
+        segment: _common_pb2.Segment.ValueType = ...,
+        explanation: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "measure_id", b"measure_id", "name", b"name", "report_receipt_id", b"report_receipt_id", "reported", b"reported", "responsible_agency", b"responsible_agency", "risk", b"risk", "status", b"status", "strategic_area", b"strategic_area"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "explanation", b"explanation", "measure_id", b"measure_id", "name", b"name", "report_receipt_id", b"report_receipt_id", "reported", b"reported", "responsible_agency", b"responsible_agency", "risk", b"risk", "segment", b"segment", "status", b"status", "strategic_area", b"strategic_area"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MeasureLine: _TypeAlias = MeasureLine  # noqa: Y015
+
+@_typing.final
+class SegmentLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    MEASURES_FIELD_NUMBER: _builtins.int
+    BUDGET_NOK_FIELD_NUMBER: _builtins.int
+    segment: _common_pb2.Segment.ValueType
+    """UNSPECIFIED: measures not yet placed in a segment."""
+    measures: _builtins.int
+    budget_nok: _builtins.int
+    def __init__(
+        self,
+        *,
+        segment: _common_pb2.Segment.ValueType = ...,
+        measures: _builtins.int = ...,
+        budget_nok: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "measures", b"measures", "segment", b"segment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SegmentLine: _TypeAlias = SegmentLine  # noqa: Y015
 
 @_typing.final
 class PortfolioReport(_message.Message):
@@ -148,6 +180,7 @@ class PortfolioReport(_message.Message):
     RISK_FIELD_NUMBER: _builtins.int
     BY_AGENCY_FIELD_NUMBER: _builtins.int
     MEASURES_FIELD_NUMBER: _builtins.int
+    BY_SEGMENT_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     measure_count: _builtins.int
     budget_total_nok: _builtins.int
@@ -159,6 +192,8 @@ class PortfolioReport(_message.Message):
     def by_agency(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgencyLine]: ...
     @_builtins.property
     def measures(self) -> _containers.RepeatedCompositeFieldContainer[Global___MeasureLine]: ...
+    @_builtins.property
+    def by_segment(self) -> _containers.RepeatedCompositeFieldContainer[Global___SegmentLine]: ...
     def __init__(
         self,
         *,
@@ -169,10 +204,11 @@ class PortfolioReport(_message.Message):
         risk: Global___ColourCounts | None = ...,
         by_agency: _abc.Iterable[Global___AgencyLine] | None = ...,
         measures: _abc.Iterable[Global___MeasureLine] | None = ...,
+        by_segment: _abc.Iterable[Global___SegmentLine] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["risk", b"risk", "status", b"status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "by_segment", b"by_segment", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -237,3 +273,162 @@ class KoronaReport(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___KoronaReport: _TypeAlias = KoronaReport  # noqa: Y015
+
+@_typing.final
+class GetCalendarRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    """Reporting period, YYYY-MM."""
+    at: _builtins.str
+    """The moment "late" is judged at (RFC 3339); empty = now."""
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+        at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCalendarRequest: _TypeAlias = GetCalendarRequest  # noqa: Y015
+
+@_typing.final
+class CalendarEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    REPORTED_FIELD_NUMBER: _builtins.int
+    OVERDUE_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    name: _builtins.str
+    responsible_agency: _builtins.str
+    segment: _common_pb2.Segment.ValueType
+    deadline: _builtins.str
+    """The last day a report for the period is on time (YYYY-MM-DD)."""
+    reported: _builtins.bool
+    overdue: _builtins.bool
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        name: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        segment: _common_pb2.Segment.ValueType = ...,
+        deadline: _builtins.str = ...,
+        reported: _builtins.bool = ...,
+        overdue: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "measure_id", b"measure_id", "name", b"name", "overdue", b"overdue", "reported", b"reported", "responsible_agency", b"responsible_agency", "segment", b"segment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CalendarEntry: _TypeAlias = CalendarEntry  # noqa: Y015
+
+@_typing.final
+class Calendar(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    @_builtins.property
+    def due(self) -> _containers.RepeatedCompositeFieldContainer[Global___CalendarEntry]:
+        """Measures that owe a report for the period under their segment's cadence."""
+
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+        due: _abc.Iterable[Global___CalendarEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["due", b"due", "period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Calendar: _TypeAlias = Calendar  # noqa: Y015
+
+@_typing.final
+class GetDependenciesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDependenciesRequest: _TypeAlias = GetDependenciesRequest  # noqa: Y015
+
+@_typing.final
+class DependencyLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DependencyLine: _TypeAlias = DependencyLine  # noqa: Y015
+
+@_typing.final
+class Dependencies(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    DEPENDS_ON_FIELD_NUMBER: _builtins.int
+    DEPENDED_ON_BY_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    @_builtins.property
+    def depends_on(self) -> _containers.RepeatedCompositeFieldContainer[Global___DependencyLine]:
+        """The measures this one depends on."""
+
+    @_builtins.property
+    def depended_on_by(self) -> _containers.RepeatedCompositeFieldContainer[Global___DependencyLine]:
+        """The measures that depend on this one."""
+
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        depends_on: _abc.Iterable[Global___DependencyLine] | None = ...,
+        depended_on_by: _abc.Iterable[Global___DependencyLine] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["depended_on_by", b"depended_on_by", "depends_on", b"depends_on", "measure_id", b"measure_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Dependencies: _TypeAlias = Dependencies  # noqa: Y015

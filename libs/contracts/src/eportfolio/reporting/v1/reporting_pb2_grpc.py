@@ -45,6 +45,16 @@ class ReportingServiceStub:
                 request_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetKoronaReportRequest.SerializeToString,
                 response_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.KoronaReport.FromString,
                 _registered_method=True)
+        self.GetCalendar = channel.unary_unary(
+                '/eportfolio.reporting.v1.ReportingService/GetCalendar',
+                request_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetCalendarRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Calendar.FromString,
+                _registered_method=True)
+        self.GetDependencies = channel.unary_unary(
+                '/eportfolio.reporting.v1.ReportingService/GetDependencies',
+                request_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -63,6 +73,20 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCalendar(self, request, context):
+        """Who owes a status report for a period under its segment's cadence, and who is late.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDependencies(self, request, context):
+        """A measure's dependencies, both ways.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +99,16 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetKoronaReport,
                     request_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetKoronaReportRequest.FromString,
                     response_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.KoronaReport.SerializeToString,
+            ),
+            'GetCalendar': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCalendar,
+                    request_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetCalendarRequest.FromString,
+                    response_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Calendar.SerializeToString,
+            ),
+            'GetDependencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDependencies,
+                    request_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.FromString,
+                    response_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +166,60 @@ class ReportingService:
             '/eportfolio.reporting.v1.ReportingService/GetKoronaReport',
             eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetKoronaReportRequest.SerializeToString,
             eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.KoronaReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCalendar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.reporting.v1.ReportingService/GetCalendar',
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetCalendarRequest.SerializeToString,
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Calendar.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDependencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.reporting.v1.ReportingService/GetDependencies',
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.SerializeToString,
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.FromString,
             options,
             channel_credentials,
             insecure,

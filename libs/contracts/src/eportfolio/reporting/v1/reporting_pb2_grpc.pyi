@@ -35,6 +35,10 @@ class ReportingServiceStub:
     def __new__(cls, channel: _aio.Channel) -> ReportingServiceAsyncStub: ...
     GetPortfolioReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetPortfolioReportRequest, _reporting_pb2.PortfolioReport]
     GetKoronaReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetKoronaReportRequest, _reporting_pb2.KoronaReport]
+    GetCalendar: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetCalendarRequest, _reporting_pb2.Calendar]
+    """Who owes a status report for a period under its segment's cadence, and who is late."""
+    GetDependencies: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetDependenciesRequest, _reporting_pb2.Dependencies]
+    """A measure's dependencies, both ways."""
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -43,6 +47,10 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetPortfolioReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetPortfolioReportRequest, _reporting_pb2.PortfolioReport]  # type: ignore[assignment]
     GetKoronaReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetKoronaReportRequest, _reporting_pb2.KoronaReport]  # type: ignore[assignment]
+    GetCalendar: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetCalendarRequest, _reporting_pb2.Calendar]  # type: ignore[assignment]
+    """Who owes a status report for a period under its segment's cadence, and who is late."""
+    GetDependencies: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetDependenciesRequest, _reporting_pb2.Dependencies]  # type: ignore[assignment]
+    """A measure's dependencies, both ways."""
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     """Reporting answers with views projected from the other services' events."""
@@ -60,5 +68,21 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _reporting_pb2.GetKoronaReportRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_reporting_pb2.KoronaReport, _abc.Awaitable[_reporting_pb2.KoronaReport]]: ...
+
+    @_abc_1.abstractmethod
+    def GetCalendar(
+        self,
+        request: _reporting_pb2.GetCalendarRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.Calendar, _abc.Awaitable[_reporting_pb2.Calendar]]:
+        """Who owes a status report for a period under its segment's cadence, and who is late."""
+
+    @_abc_1.abstractmethod
+    def GetDependencies(
+        self,
+        request: _reporting_pb2.GetDependenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.Dependencies, _abc.Awaitable[_reporting_pb2.Dependencies]]:
+        """A measure's dependencies, both ways."""
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
