@@ -107,8 +107,15 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     assert report(stack, "2020-06")["budget_total_nok"] == june["budget_total_nok"]
     console = stack.console()
     assert console.count("seeding done") == 1, console
-    # Nothing applied twice: each measure registered once, each report recorded once.
-    assert event_counts(stack, "assessment") == {
-        "Registered": 52,
+    # Nothing applied twice: each measure registered once (the 52 of the table, the 3 that
+    # left since January, the 5 candidates for 2021), each report and each move once.
+    counts = event_counts(stack, "assessment")
+    placed = [m for m in report(stack, PERIOD)["measures"] if m["segment"]]
+    assert counts == {
+        "Registered": 52 + 3 + 5,
         "StatusReportRecorded": 104,
+        "SegmentChanged": len(placed),
+        "Completed": 1,
+        "Paused": 2,
     }
+    assert len(placed) >= 45, "most of the trial placement matches the portfolio's names"

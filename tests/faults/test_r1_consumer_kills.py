@@ -55,7 +55,7 @@ async def submit_all(address: str) -> dict[tuple[int, str], str]:
     limit = asyncio.Semaphore(16)
     async with grpc.aio.insecure_channel(address) as channel:
         stub = intake_pb2_grpc.IntakeServiceStub(channel)
-        md = (("x-agency", "FHI"), ("x-user", "r1-test"))
+        md = (("x-agency", "Folkehelseinstituttet"), ("x-user", "r1-test"), ("x-role", "agency"))
 
         async def call(method: str, request: object) -> common_pb2.Receipt:
             async with limit:

@@ -6,13 +6,15 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
 from portfolio_cli.periods import parse_period
 
+T = TypeVar("T")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -78,6 +80,19 @@ def new_app(help_text: str) -> typer.Typer:
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
     )
+
+
+def cli_parser(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """``parse`` as a Typer ``parser=``: its ValueError becomes a usage error (exit 2)."""
+
+    def convert(value: str) -> T:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
 
 
 def period_option(value: str) -> str:

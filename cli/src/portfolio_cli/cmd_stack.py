@@ -50,7 +50,7 @@ def run(
         ),
     ] = None,
     no_seed: Annotated[
-        bool, typer.Option("--no-seed", help="Do not import the 2020-03 portfolio on first start.")
+        bool, typer.Option("--no-seed", help="Do not load the portfolio data files on first start.")
     ] = False,
 ) -> None:
     """Run the broker and the services, restart what dies, stop all on Ctrl-C."""

@@ -1,8 +1,9 @@
-"""The ``portfolio`` command: ``import``, ``report``, ``status`` and ``stack``."""
+"""The ``portfolio`` command: ``import``, ``measure``, ``calendar``, ``report``, ``status``
+and ``stack``."""
 
 from __future__ import annotations
 
-from portfolio_cli import cmd_import, cmd_report, cmd_stack, cmd_status
+from portfolio_cli import cmd_calendar, cmd_import, cmd_measure, cmd_report, cmd_stack, cmd_status
 from portfolio_cli.cli_support import PortfolioApp
 
 app = PortfolioApp(
@@ -14,6 +15,8 @@ app = PortfolioApp(
     pretty_exceptions_enable=False,
 )
 app.add_typer(cmd_import.app, name="import")
+app.add_typer(cmd_measure.app, name="measure")
+app.command("calendar")(cmd_calendar.calendar)
 app.add_typer(cmd_report.app, name="report")
 app.command("status")(cmd_status.status)
 app.add_typer(cmd_stack.app, name="stack")

@@ -7,6 +7,7 @@ from typing import Any
 from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
 from portfolio_cli.colours import Colour
 from portfolio_cli.money import mnok_number
+from portfolio_cli.segment_names import segment_json
 
 _COLOURS: dict[int, Colour] = {
     int(common_pb2.COLOUR_GREEN): Colour.GREEN,
@@ -36,7 +37,7 @@ def _counts(counts: Any) -> dict[str, int]:
 
 def portfolio_json(report: Any) -> dict[str, Any]:
     """A ``reporting.v1.PortfolioReport`` as JSON data; colours are green/yellow/red/null,
-    ``*_mnok`` values are numbers in million NOK."""
+    segments lowercase names or null (not placed), ``*_mnok`` values numbers in million NOK."""
     return {
         "period": str(report.period),
         "measure_count": int(report.measure_count),
@@ -53,6 +54,15 @@ def portfolio_json(report: Any) -> dict[str, Any]:
             }
             for line in report.by_agency
         ],
+        "by_segment": [
+            {
+                "segment": segment_json(line.segment),
+                "measures": int(line.measures),
+                "budget_mnok": mnok_number(line.budget_nok),
+                "budget_nok": int(line.budget_nok),
+            }
+            for line in report.by_segment
+        ],
         "measures": [
             {
                 "measure_id": int(m.measure_id),
@@ -63,6 +73,7 @@ def portfolio_json(report: Any) -> dict[str, Any]:
                 "risk": _colour_name(m.risk),
                 "budget_mnok": mnok_number(m.budget_nok),
                 "reported": bool(m.reported),
+                "segment": segment_json(m.segment),
             }
             for m in report.measures
         ],

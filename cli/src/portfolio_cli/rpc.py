@@ -1,7 +1,7 @@
 """Unary gRPC calls with deadlines and retries, and failures a person can read.
 
-A call that fails with UNAVAILABLE or DEADLINE_EXCEEDED is retried with the same
-request (so the same idempotency key) after a growing pause. Any other failure is
+A call that fails with UNAVAILABLE or DEADLINE_EXCEEDED (as its policy says) is retried
+with the same request (so the same idempotency key) after a growing pause. Any other failure is
 final and comes back as :class:`CallError`, with the ``google.rpc.BadRequest``
 field violations of an INVALID_ARGUMENT decoded.
 """
@@ -34,6 +34,8 @@ class RetryPolicy:
     deadline_s: float = 10.0
     first_pause_s: float = 0.2
     max_pause_s: float = 2.0
+    retry_on: frozenset[str] = RETRYABLE
+    """Status codes tried again; commands without an idempotency key retry UNAVAILABLE only."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,16 @@ class CallFailure:
 class CallError(Exception):
     """Raised when a call failed for good (after any retries)."""
 
-    def __init__(self, method: str, failure: CallFailure) -> None:
+    def __init__(
+        self, method: str, failure: CallFailure, address: str = "", caller: str = ""
+    ) -> None:
         super().__init__(f"{method}: {failure.describe()}")
         self.method = method
         self.failure = failure
+        self.address = address
+        """Where the service was called, when known."""
+        self.caller = caller
+        """Who called (e.g. ``office "Direktoratet for e-helse"``), when known."""
 
 
 def header_value(text: str) -> str:
@@ -121,7 +129,7 @@ async def call(
             raise
         except Exception as exc:  # every failure becomes a CallError
             failure = failure_of(exc)
-        if failure.code not in RETRYABLE or attempt == policy.attempts:
+        if failure.code not in policy.retry_on or attempt == policy.attempts:
             raise CallError(method_name, failure)
         await asyncio.sleep(pause)
         pause = min(pause * 2, policy.max_pause_s)

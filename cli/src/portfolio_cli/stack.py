@@ -3,7 +3,7 @@
 :class:`Supervisor` starts the embedded broker (unless Kafka is external) and waits
 until it accepts connections, starts each service, restarts whatever dies (with
 backoff), keeps ``var/run/stack.json`` current, prints a banner once the services are
-healthy, seeds the 2020-03 portfolio on first start, and on stop sends SIGTERM to
+healthy, seeds the portfolio's data files on first start, and on stop sends SIGTERM to
 the services, SIGKILLs stragglers, then stops the broker and removes the stack file.
 """
 
@@ -22,7 +22,7 @@ from portfolio_cli.banner import banner
 from portfolio_cli.health import serving_map
 from portfolio_cli.ports import free_tcp_port, free_tcp_ports, port_in_use, wait_for_port
 from portfolio_cli.process import ManagedProcess
-from portfolio_cli.seeding import seed_once
+from portfolio_cli.seeding import SeedAddresses, seed_once
 from portfolio_cli.stack_config import StackConfig
 from portfolio_cli.stackfile import ServiceEntry, StackState, remove_state, write_state
 
@@ -204,12 +204,12 @@ class Supervisor:
             self.say("seeding waits until every service is healthy")
             await self.wait_healthy(None)
         try:
-            self.seeded = await seed_once(
-                seed,
+            addresses = SeedAddresses(
                 intake=self.config.service("intake").grpc_address,
+                assessment=self.config.service("assessment").grpc_address,
                 reporting=self.config.service("reporting").grpc_address,
-                say=self.say,
             )
+            self.seeded = await seed_once(seed, addresses, say=self.say)
         except Exception as exc:  # keep running whatever the import did
             self.seeded = False
             self.say(

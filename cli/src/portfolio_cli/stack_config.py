@@ -23,7 +23,12 @@ from portfolio_cli.locations import (
 
 DEFAULT_KAFKA_PORT = 19092
 SEED_PERIOD = "2020-03"
+SEED_PREVIOUS_PERIOD = "2020-01"
+SEED_CANDIDATE_YEAR = 2021
 SEED_FILE = f"portfolio-{SEED_PERIOD}.tsv"
+CHANGES_FILE = "portfolio-changes-2020-01-to-03.tsv"
+SEGMENTS_FILE = "segments-2020-trial.tsv"
+CANDIDATES_FILE = "candidates-2021.tsv"
 
 
 class ConfigError(ValueError):
@@ -68,12 +73,34 @@ class BrokerSpec:
 
 @dataclass(frozen=True)
 class SeedSpec:
-    """The data imported on the stack's first start, and the marker that says it was."""
+    """The data imported on the stack's first start, and the marker that says it was.
+
+    ``file`` is the portfolio table of ``period``; the changes since ``previous_period``,
+    the trial segment placement and the candidates for ``candidate_year`` are read from
+    the same directory.
+    """
 
     file: Path
     period: str
     marker: Path
     timeout_s: float = 120.0
+    previous_period: str = SEED_PREVIOUS_PERIOD
+    candidate_year: int = SEED_CANDIDATE_YEAR
+
+    @property
+    def changes_file(self) -> Path:
+        """Measures that entered or left the portfolio since ``previous_period``."""
+        return self.file.parent / CHANGES_FILE
+
+    @property
+    def segments_file(self) -> Path:
+        """The directorate's trial placement of the portfolio in segments."""
+        return self.file.parent / SEGMENTS_FILE
+
+    @property
+    def candidates_file(self) -> Path:
+        """Project candidates for ``candidate_year``."""
+        return self.file.parent / CANDIDATES_FILE
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def read_table(path: Path) -> ParsedTable:
 
 def parse_table(data: bytes) -> ParsedTable:
     """Parse a whole file's bytes into rows and errors."""
-    lines = _split_lines(data)
+    lines = split_lines(data)
     header_at = next((i for i, (_, text) in enumerate(lines) if text is None or text.strip()), None)
     if header_at is None:
         return ParsedTable([], [RowError(1, None, "the file is empty; expected a header line")], 0)
@@ -128,7 +128,7 @@ def parse_table(data: bytes) -> ParsedTable:
     return ParsedTable(rows, errors, len(body), years)
 
 
-def _split_lines(data: bytes) -> list[tuple[int, str | None]]:
+def split_lines(data: bytes) -> list[tuple[int, str | None]]:
     """(1-based line number, text or None when not UTF-8) for every line."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

@@ -51,6 +51,12 @@ def test_a_row_reports_status_risk_and_budget_for_the_period() -> None:
     assert [(b.year, b.amount_nok) for b in request.budget] == [(2020, 62_000_000)]
 
 
+def test_a_table_row_is_a_historical_report_so_red_without_explanation_is_flagged() -> None:
+    request = report_request(a_row(), "2020-03")
+    assert request.historical_import
+    assert request.explanation == ""
+
+
 def test_a_row_without_a_budget_figure_sends_no_budget_line() -> None:
     assert list(report_request(a_row(budget=()), "2020-03").budget) == []
 

@@ -16,6 +16,12 @@ def a_report() -> reporting_pb2.PortfolioReport:
         status=reporting_pb2.ColourCounts(yellow=1, unreported=1),
         risk=reporting_pb2.ColourCounts(red=2),
         by_agency=[reporting_pb2.AgencyLine(agency="KS", measures=2, budget_nok=33_500_000)],
+        by_segment=[
+            reporting_pb2.SegmentLine(
+                segment=common_pb2.SEGMENT_KOORDINERE, measures=1, budget_nok=32_000_000
+            ),
+            reporting_pb2.SegmentLine(measures=1, budget_nok=1_500_000),
+        ],
         measures=[
             reporting_pb2.MeasureLine(
                 measure_id=11,
@@ -27,6 +33,7 @@ def a_report() -> reporting_pb2.PortfolioReport:
                 budget_nok=32_000_000,
                 reported=True,
                 report_receipt_id="r-1",
+                segment=common_pb2.SEGMENT_KOORDINERE,
             ),
             reporting_pb2.MeasureLine(
                 measure_id=131, name="API", budget_nok=1_500_000, risk=common_pb2.COLOUR_RED
@@ -58,8 +65,27 @@ def test_measures_have_colour_names_and_null_for_not_reported() -> None:
         "risk": "red",
         "budget_mnok": 32,
         "reported": True,
+        "segment": "koordinere",
     }
     assert (second["status"], second["budget_mnok"], second["reported"]) == (None, 1.5, False)
+    assert second["segment"] is None
+
+
+def test_the_report_counts_measures_and_budget_per_segment_with_null_for_not_placed() -> None:
+    assert portfolio_json(a_report())["by_segment"] == [
+        {"segment": "koordinere", "measures": 1, "budget_mnok": 32, "budget_nok": 32_000_000},
+        {"segment": None, "measures": 1, "budget_mnok": 1.5, "budget_nok": 1_500_000},
+    ]
+
+
+def test_the_table_shows_each_measures_segment_and_the_segment_totals() -> None:
+    text = portfolio_text(a_report())
+    measure_line = next(line for line in text.splitlines() if "EPJ-løftet" in line)
+    assert measure_line.rstrip().endswith("Koordinere")
+    api_line = next(line for line in text.splitlines() if line.startswith("131"))
+    assert api_line.rstrip().endswith("Ikke plassert")
+    assert any(line.startswith("Segment ") for line in text.splitlines())
+    assert any(line.startswith("Ikke plassert  ") for line in text.splitlines())
 
 
 def test_the_table_has_norwegian_headings_and_colours() -> None:

@@ -99,6 +99,10 @@ def test_the_seed_is_found_beside_the_repository_unless_told_otherwise(tmp_path:
     assert seed is not None
     assert seed.file == tmp_path / "shared" / "data" / "portfolio-2020-03.tsv"
     assert seed.marker == repo / "var" / "seeded-2020-03"
+    assert seed.changes_file == tmp_path / "shared" / "data" / "portfolio-changes-2020-01-to-03.tsv"
+    assert seed.segments_file.name == "segments-2020-trial.tsv"
+    assert seed.candidates_file.name == "candidates-2021.tsv"
+    assert (seed.previous_period, seed.candidate_year) == ("2020-01", 2021)
     other = default_config(Path("var"), environ={"PORTFOLIO_SHARED_DIR": "/x"}, cwd=repo).seed
     assert other is not None
     assert other.file == Path("/x/data/portfolio-2020-03.tsv")

@@ -17,8 +17,9 @@ from backbone.persistence import eventsourcing_env
 from intake.application import IntakeApplication, SubmitMeasure, SubmitProposal, SubmitStatusReport
 from intake.settings import IntakeSettings
 
-AGENCY = EventMeta(agency="helsedir", user="kari", role="reporter", correlation_id="corr-1")
-OTHER_AGENCY = EventMeta(agency="nhn", user="ola", role="reporter", correlation_id="corr-2")
+AGENCY = EventMeta(agency="helsedir", user="kari", role="agency", correlation_id="corr-1")
+OTHER_AGENCY = EventMeta(agency="nhn", user="ola", role="office", correlation_id="corr-2")
+"""Another caller: the office, which may act on any measure."""
 
 
 def _measure(measure_id: int = 7, **changes: Any) -> SubmitMeasure:

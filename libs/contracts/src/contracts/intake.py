@@ -9,6 +9,22 @@ from contracts.common import BudgetLine, Colour, Payload, Period
 from contracts.registry import register
 
 
+class FundedBudgetLine(Payload):
+    """A planned budget figure for one year from one funder."""
+
+    year: int
+    funder: str = ""
+    amount_nok: int
+
+
+class ChecklistAnswer(Payload):
+    """The submitter's self-assessment of one inclusion criterion."""
+
+    criterion: str
+    answer: bool
+    justification: str = ""
+
+
 @register("MeasureSubmitted", 1)
 class MeasureSubmitted(Payload):
     """An agency submitted a measure; on topic ``intake.measure.v1``."""
@@ -22,6 +38,14 @@ class MeasureSubmitted(Payload):
     owner: str = ""
     strategic_area: str = ""
     in_portfolio_since: Period | None = None
+    planned_start: Period | None = None
+    planned_end: Period | None = None
+    budget: list[FundedBudgetLine] = []
+    depends_on: list[int] = []
+    checklist: list[ChecklistAnswer] = []
+    proposed_segment: str | None = None
+    operating_cost_nok_per_year: int = 0
+    candidate_for: int | None = None
 
 
 @register("StatusReportSubmitted", 1)
@@ -36,6 +60,8 @@ class StatusReportSubmitted(Payload):
     risk: Colour | None = None
     budget: list[BudgetLine] = []
     explanation: str = ""
+    historical: bool = False
+    """From a historical table: a red colour without explanation is flagged, not refused."""
 
 
 @register("ProposalSubmitted", 1)

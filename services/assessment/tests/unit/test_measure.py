@@ -33,7 +33,7 @@ def report(measure: Measure, period: str, receipt_id: str, **changes: Any) -> No
         "status": "green",
         "risk": "yellow",
         "budget": [{"year": int(period[:4]), "amount_nok": 100}],
-        "explanation": "",
+        "explanation": "forsinket leveranse",
         "receipt_id": receipt_id,
     }
     measure.record_status_report(**{**fields, **changes})
@@ -79,8 +79,10 @@ def test_status_reports_are_kept_per_period() -> None:
         "status": "green",
         "risk": "yellow",
         "budget": [{"year": 2024, "amount_nok": 5}],
-        "explanation": "",
+        "explanation": "forsinket leveranse",
         "receipt_id": "r-2",
+        "explanation_missing": False,
+        "correction": False,
     }
     assert measure.version == 3
 

@@ -19,7 +19,7 @@ def _events() -> list[Any]:
         responsible_agency="helsedir",
         owner="",
         strategic_area="Samhandling",
-        in_portfolio_since=None,
+        in_portfolio_since="2024-01",
         receipt_id="r-0",
     )
     measure.record_status_report(
@@ -54,7 +54,7 @@ def test_a_registered_measure_is_published_as_measure_registered() -> None:
         "Kjernejournal",
         "helsedir",
     )
-    assert payload.in_portfolio_since is None
+    assert payload.in_portfolio_since == "2024-01"
     assert payload.receipt_id == "r-0"
 
 

@@ -19,22 +19,32 @@ from typing import Any, ClassVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from backbone.access import AUDITOR, require_office_or_owner
 from backbone.domain import TracedAggregate, current_meta, stable_id
-from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError
+from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError, PermissionDeniedError
 from backbone.persistence import ServiceApplication
 from contracts import topics
-from intake.domain import MeasureIntake, ProposalIntake, Receipt
+from intake.domain import MeasureIntake, MeasureNumbers, ProposalIntake, Receipt
 
 
 @dataclass(frozen=True)
 class SubmitMeasure:
     measure_id: int
+    """0: a new measure; intake gives it the next portfolio id."""
     name: str
     description: str
     responsible_agency: str
     owner: str
     strategic_area: str
     in_portfolio_since: str | None
+    planned_start: str | None = None
+    planned_end: str | None = None
+    budget: list[dict[str, Any]] = field(default_factory=list)
+    depends_on: list[int] = field(default_factory=list)
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    proposed_segment: str | None = None
+    operating_cost_nok_per_year: int = 0
+    candidate_for: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class SubmitStatusReport:
     risk: str | None
     budget: list[dict[str, int]]
     explanation: str
+    historical: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,9 @@ class ReceiptView:
     replayed: bool
 
 
-Make = Callable[[str, datetime], TracedAggregate]
-"""Builds the command's aggregate change, given the receipt id and the time received."""
+Make = Callable[[str, datetime], list[TracedAggregate]]
+"""Builds the command's changed aggregates (the subject last), given the receipt id and
+the time received."""
 
 
 class IntakeApplication(ServiceApplication):
@@ -84,20 +96,33 @@ class IntakeApplication(ServiceApplication):
     max_attempts = 5
 
     def submit_measure(self, cmd: SubmitMeasure, idempotency_key: str) -> ReceiptView:
-        def make(receipt_id: str, now: datetime) -> TracedAggregate:
-            intake_id = MeasureIntake.create_id(cmd.measure_id)
+        """A measure submitted by its agency (or the office); a new one gets the next id."""
+        require_office_or_owner("submitting a measure", cmd.responsible_agency)
+
+        def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
+            fields = asdict(cmd)
+            changed: list[TracedAggregate] = []
+            if cmd.measure_id == 0:
+                numbers = self._numbers()
+                fields["measure_id"] = numbers.allocate()
+                changed.append(numbers)
+            intake_id = MeasureIntake.create_id(fields["measure_id"])
             if self._exists(intake_id):
                 raise AlreadyExistsError(f"measure {cmd.measure_id} has been submitted already")
-            return MeasureIntake(receipt_id=receipt_id, received_at=now, **asdict(cmd))
+            changed.append(MeasureIntake(receipt_id=receipt_id, received_at=now, **fields))
+            return changed
 
-        return self._handle("SubmitMeasure", cmd, idempotency_key, str(cmd.measure_id), make)
+        return self._handle("SubmitMeasure", cmd, idempotency_key, make)
 
     def submit_status_report(self, cmd: SubmitStatusReport, idempotency_key: str) -> ReceiptView:
-        def make(receipt_id: str, now: datetime) -> TracedAggregate:
+        """A status report, sent by the measure's own agency (or the office)."""
+
+        def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             try:
                 record: MeasureIntake = self.repository.get(MeasureIntake.create_id(cmd.measure_id))
             except AggregateNotFoundError:
                 raise NotFoundError(f"measure {cmd.measure_id} has not been submitted") from None
+            require_office_or_owner("reporting on a measure", record.responsible_agency)
             record.submit_status_report(
                 measure_id=cmd.measure_id,
                 receipt_id=receipt_id,
@@ -107,31 +132,30 @@ class IntakeApplication(ServiceApplication):
                 risk=cmd.risk,
                 budget=cmd.budget,
                 explanation=cmd.explanation,
+                historical=cmd.historical,
             )
-            return record
+            return [record]
 
-        return self._handle("SubmitStatusReport", cmd, idempotency_key, str(cmd.measure_id), make)
+        return self._handle("SubmitStatusReport", cmd, idempotency_key, make)
 
     def submit_proposal(self, cmd: SubmitProposal, idempotency_key: str) -> ReceiptView:
-        subject: dict[str, str] = {}
+        """A corona proposal from anyone but an auditor."""
+        if current_meta().role == AUDITOR:
+            raise PermissionDeniedError("auditors only read")
 
-        def make(receipt_id: str, now: datetime) -> TracedAggregate:
-            proposal_id = str(stable_id("proposal", receipt_id))
-            subject["id"] = proposal_id
+        def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             fields = asdict(cmd)
             fields.pop("received_at")
-            return ProposalIntake(
-                proposal_id=proposal_id,
-                receipt_id=receipt_id,
-                received_at=cmd.received_at or now,
-                **fields,
-            )
+            return [
+                ProposalIntake(
+                    proposal_id=str(stable_id("proposal", receipt_id)),
+                    receipt_id=receipt_id,
+                    received_at=cmd.received_at or now,
+                    **fields,
+                )
+            ]
 
-        idempotency_key = idempotency_key or uuid.uuid4().hex
-        receipt_id = str(Receipt.create_id(self._caller(), idempotency_key))
-        return self._handle(
-            "SubmitProposal", cmd, idempotency_key, str(stable_id("proposal", receipt_id)), make
-        )
+        return self._handle("SubmitProposal", cmd, idempotency_key, make)
 
     # --- idempotency -----------------------------------------------------------------
 
@@ -140,9 +164,7 @@ class IntakeApplication(ServiceApplication):
         meta = current_meta()
         return meta.agency or meta.user or "anonymous"
 
-    def _handle(
-        self, command: str, cmd: Any, idempotency_key: str, subject_id: str, make: Make
-    ) -> ReceiptView:
+    def _handle(self, command: str, cmd: Any, idempotency_key: str, make: Make) -> ReceiptView:
         caller = self._caller()
         key = idempotency_key or uuid.uuid4().hex
         receipt_id = Receipt.create_id(caller, key)
@@ -153,6 +175,7 @@ class IntakeApplication(ServiceApplication):
                 return existing
             now = datetime.now(UTC)
             changed = make(str(receipt_id), now)
+            subject_id = _subject_id(changed[-1])
             receipt = Receipt(
                 caller=caller,
                 idempotency_key=key,
@@ -162,7 +185,7 @@ class IntakeApplication(ServiceApplication):
                 received_at=now,
             )
             try:
-                self.save(changed, receipt)
+                self.save(*changed, receipt)
             except IntegrityError:
                 # The same key won a race (or our own commit landed but was reported
                 # as failed): the receipt answers. Otherwise another write to the
@@ -183,12 +206,28 @@ class IntakeApplication(ServiceApplication):
             raise ConflictError("idempotency key was used before for a different request")
         return ReceiptView(str(receipt.id), receipt.received_at, receipt.subject_id, replayed=True)
 
+    def _numbers(self) -> MeasureNumbers:
+        try:
+            numbers: MeasureNumbers = self.repository.get(MeasureNumbers.create_id())
+        except AggregateNotFoundError:
+            numbers = MeasureNumbers()
+        return numbers
+
     def _exists(self, aggregate_id: uuid.UUID) -> bool:
         try:
             self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return False
         return True
+
+
+def _subject_id(subject: TracedAggregate) -> str:
+    """What the receipt names: a measure's portfolio id or a proposal's id."""
+    if isinstance(subject, MeasureIntake):
+        return str(subject.measure_id)
+    if isinstance(subject, ProposalIntake):
+        return subject.proposal_id
+    return str(subject.id)
 
 
 def _fingerprint(command: str, cmd: Any) -> str:

@@ -65,9 +65,10 @@ def proposal_request(**changes: Any) -> intake_pb2.SubmitProposalRequest:
 def _case_id(value: Any) -> str:
     """Readable test ids: the changed field and the start of its bad value."""
     if isinstance(value, dict):
-        ((name, bad),) = value.items()
-        text = repr(bad) if not isinstance(bad, list) else f"{len(bad)} items"
-        return f"{name}={text[:24]}"
+        return ",".join(
+            f"{name}={(repr(bad) if not isinstance(bad, list) else f'{len(bad)} items')[:24]}"
+            for name, bad in value.items()
+        )
     return str(value)
 
 
@@ -117,8 +118,15 @@ def test_a_measure_request_accepts_fields_at_their_maximum_length() -> None:
 
 MEASURE_CASES: list[tuple[dict[str, Any], str]] = [
     ({"idempotency_key": "k" * 201}, "idempotency_key"),
-    ({"measure_id": 0}, "measure_id"),
     ({"measure_id": -3}, "measure_id"),
+    ({"planned_start": "2024-13"}, "planned_start"),
+    ({"planned_start": "2024-06", "planned_end": "2024-01"}, "planned_end"),
+    ({"depends_on": [0]}, "depends_on[0]"),
+    ({"measure_id": 5, "depends_on": [5]}, "depends_on[0]"),
+    ({"operating_cost_nok_per_year": -1}, "operating_cost_nok_per_year"),
+    ({"proposed_segment": 9}, "proposed_segment"),
+    ({"candidate_for": 20, "in_portfolio_since": ""}, "candidate_for"),
+    ({"candidate_for": 2021, "in_portfolio_since": "2020-03"}, "candidate_for"),
     ({"name": ""}, "name"),
     ({"name": "   "}, "name"),
     ({"name": "n" * 501}, "name"),
@@ -147,12 +155,12 @@ def test_a_bad_measure_field_is_named_in_the_validation_error(
 
 def test_every_bad_measure_field_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
-        measure_command(intake_pb2.SubmitMeasureRequest(in_portfolio_since="soon"))
+        measure_command(intake_pb2.SubmitMeasureRequest(measure_id=-1, in_portfolio_since="soon"))
     assert violated_fields(caught.value) == [
         "measure_id",
+        "in_portfolio_since",
         "name",
         "responsible_agency",
-        "in_portfolio_since",
     ]
 
 

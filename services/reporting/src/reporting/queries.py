@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
+from backbone.errors import NotFoundError
 from reporting.store import ReadModelStore
 
 COLOURS = ("green", "yellow", "red")
@@ -27,6 +30,17 @@ class MeasureLine:
     budget_nok: int
     reported: bool
     report_receipt_id: str
+    segment: str | None = None
+    explanation: str = ""
+    report_months: tuple[int, ...] = ()
+    """The months the measure's segment reports for, as of the period; () = unplaced."""
+
+
+@dataclass(frozen=True)
+class SegmentLine:
+    segment: str | None
+    measures: int
+    budget_nok: int
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class PortfolioReport:
     status: dict[str, int] = field(default_factory=dict)
     risk: dict[str, int] = field(default_factory=dict)
     by_agency: list[AgencyLine] = field(default_factory=list)
+    by_segment: list[SegmentLine] = field(default_factory=list)
 
     @property
     def measure_count(self) -> int:
@@ -58,19 +73,39 @@ def _counts(values: list[str | None]) -> dict[str, int]:
     return {k: counted.get(k, 0) for k in (*COLOURS, "unreported")}
 
 
+SEGMENT_ORDER = ("samstyre", "koordinere", "observere", "inspirere", None)
+
+# Measures in the portfolio in a period, each with the segment it is in as of that period
+# (its latest placement from that period or before) and that segment's reporting months.
+_MEASURES_IN_PORTFOLIO = (
+    "SELECT m.measure_id, m.name, m.responsible_agency, m.strategic_area, "
+    "(SELECT s.segment FROM {s}rpt_segments s WHERE s.measure_id = m.measure_id "
+    " AND s.from_period <= ? ORDER BY s.from_period DESC LIMIT 1), "
+    "(SELECT s.report_months FROM {s}rpt_segments s WHERE s.measure_id = m.measure_id "
+    " AND s.from_period <= ? ORDER BY s.from_period DESC LIMIT 1) "
+    "FROM {s}rpt_measures m WHERE m.in_portfolio_since IS NOT NULL "
+    "AND m.in_portfolio_since <= ? AND (m.left_after IS NULL OR m.left_after >= ?) "
+    "ORDER BY m.measure_id"
+)
+
+
+def measures_in_portfolio(store: ReadModelStore, period: str) -> list[tuple[Any, ...]]:
+    """Measures counted in ``period``: entered by then and not left before it.
+
+    Candidates and submissions not (yet) included have no entry period and are not
+    counted; a measure that left is counted up to and including its last period.
+    """
+    return store.query(_MEASURES_IN_PORTFOLIO, (period, period, period, period))
+
+
 def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
     year = int(period[:4])
-    measures = store.query(
-        "SELECT measure_id, name, responsible_agency, strategic_area FROM {s}rpt_measures "
-        "WHERE (in_portfolio_since IS NULL OR in_portfolio_since <= ?) "
-        "AND (exited_period IS NULL OR exited_period > ?) ORDER BY measure_id",
-        (period, period),
-    )
+    measures = measures_in_portfolio(store, period)
     reports = {
         row[0]: row[1:]
         for row in store.query(
-            "SELECT measure_id, status, risk, receipt_id FROM {s}rpt_status_reports "
-            "WHERE period = ?",
+            "SELECT measure_id, status, risk, receipt_id, explanation "
+            "FROM {s}rpt_status_reports WHERE period = ?",
             (period,),
         )
     }
@@ -83,8 +118,8 @@ def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
         )
     )
     lines = []
-    for measure_id, name, agency, area in measures:
-        status, risk, receipt = reports.get(measure_id, (None, None, ""))
+    for measure_id, name, agency, area, segment, months in measures:
+        status, risk, receipt, explanation = reports.get(measure_id, (None, None, "", ""))
         lines.append(
             MeasureLine(
                 measure_id=measure_id,
@@ -96,21 +131,107 @@ def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
                 budget_nok=int(budgets.get(measure_id, 0)),
                 reported=measure_id in reports,
                 report_receipt_id=receipt,
+                segment=segment,
+                explanation=explanation,
+                report_months=tuple(int(m) for m in months.split(",")) if months else (),
             )
         )
-    agencies: dict[str, list[MeasureLine]] = {}
-    for line in lines:
-        agencies.setdefault(line.responsible_agency, []).append(line)
-    by_agency = sorted(
-        (AgencyLine(a, len(ms), sum(m.budget_nok for m in ms)) for a, ms in agencies.items()),
-        key=lambda a: (-a.budget_nok, a.agency),
-    )
     return PortfolioReport(
         period=period,
         measures=lines,
         status=_counts([m.status for m in lines]),
         risk=_counts([m.risk for m in lines]),
-        by_agency=by_agency,
+        by_agency=_by_agency(lines),
+        by_segment=_by_segment(lines),
+    )
+
+
+def _by_agency(lines: list[MeasureLine]) -> list[AgencyLine]:
+    agencies: dict[str, list[MeasureLine]] = {}
+    for line in lines:
+        agencies.setdefault(line.responsible_agency, []).append(line)
+    return sorted(
+        (AgencyLine(a, len(ms), sum(m.budget_nok for m in ms)) for a, ms in agencies.items()),
+        key=lambda a: (-a.budget_nok, a.agency),
+    )
+
+
+def _by_segment(lines: list[MeasureLine]) -> list[SegmentLine]:
+    segments: dict[str | None, list[MeasureLine]] = {}
+    for line in lines:
+        segments.setdefault(line.segment, []).append(line)
+    return [
+        SegmentLine(seg, len(segments[seg]), sum(m.budget_nok for m in segments[seg]))
+        for seg in SEGMENT_ORDER
+        if seg in segments
+    ]
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    measure_id: int
+    name: str
+    responsible_agency: str
+    segment: str | None
+    deadline: date
+    reported: bool
+    overdue: bool
+
+
+def deadline_of(period: str) -> date:
+    """A period's reports are due by the 15th of the following month."""
+    year, month = int(period[:4]), int(period[5:7])
+    return date(year + month // 12, month % 12 + 1, 15)
+
+
+def calendar(store: ReadModelStore, period: str, at: datetime) -> list[CalendarEntry]:
+    """Who owes a report for ``period`` under its segment's cadence, and who is late at ``at``.
+
+    A measure not yet placed in a segment reports every period, as all did before segments.
+    """
+    report = portfolio_report(store, period)
+    month = int(period[5:7])
+    deadline = deadline_of(period)
+    late = at.date() > deadline
+    return [
+        CalendarEntry(
+            measure_id=m.measure_id,
+            name=m.name,
+            responsible_agency=m.responsible_agency,
+            segment=m.segment,
+            deadline=deadline,
+            reported=m.reported,
+            overdue=late and not m.reported,
+        )
+        for m in report.measures
+        if not m.report_months or month in m.report_months
+    ]
+
+
+def dependencies(
+    store: ReadModelStore, measure_id: int
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(what ``measure_id`` depends on, what depends on it), each as (id, name).
+
+    NotFoundError when the view does not know the measure.
+    """
+    if not store.query("SELECT 1 FROM {s}rpt_measures WHERE measure_id = ?", (measure_id,)):
+        raise NotFoundError(f"measure {measure_id} is not known")
+    depends_on = store.query(
+        "SELECT d.depends_on, COALESCE(m.name, '') FROM {s}rpt_dependencies d "
+        "LEFT JOIN {s}rpt_measures m ON m.measure_id = d.depends_on "
+        "WHERE d.measure_id = ? ORDER BY d.depends_on",
+        (measure_id,),
+    )
+    depended_on_by = store.query(
+        "SELECT d.measure_id, COALESCE(m.name, '') FROM {s}rpt_dependencies d "
+        "LEFT JOIN {s}rpt_measures m ON m.measure_id = d.measure_id "
+        "WHERE d.depends_on = ? ORDER BY d.measure_id",
+        (measure_id,),
+    )
+    return (
+        [(int(i), str(n)) for i, n in depends_on],
+        [(int(i), str(n)) for i, n in depended_on_by],
     )
 
 

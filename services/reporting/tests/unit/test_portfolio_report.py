@@ -18,7 +18,8 @@ def portfolio(feed: Any, registered: Any, recorded: Any) -> None:
     feed(
         registered(1, "helsedir", "2023-01"),
         registered(2, "nhn", "2024-01"),
-        registered(3, "helsedir", None),
+        registered(3, "helsedir", "2020-01"),
+        registered(5, "helsedir", None, lifecycle="submitted"),  # not included: never counted
         registered(4, "nhn", "2024-06"),
     )
     feed(

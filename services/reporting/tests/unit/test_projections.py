@@ -14,8 +14,16 @@ from reporting.queries import portfolio_report
 from reporting.store import ReadModelStore
 
 
-def test_reporting_handles_what_assessment_and_korona_publish() -> None:
-    assert {"MeasureRegistered", "StatusReportRecorded", "ProposalRegistered"} == HANDLED
+def test_reporting_handles_what_its_views_need() -> None:
+    assert {
+        "MeasureRegistered",
+        "StatusReportRecorded",
+        "MeasureIncluded",
+        "MeasureNotIncluded",
+        "SegmentChanged",
+        "MeasureLeft",
+        "ProposalRegistered",
+    } == HANDLED
 
 
 def test_a_message_reporting_does_not_project_writes_nothing(deliver: Any) -> None:

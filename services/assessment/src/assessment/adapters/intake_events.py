@@ -12,7 +12,12 @@ HANDLED = {"MeasureSubmitted", "StatusReportSubmitted"}
 
 
 def handle(uow: UnitOfWork, delivery: Delivery) -> None:
-    """Register a submitted measure; record a submitted status report on its measure."""
+    """Register a submitted measure; record a submitted status report on its measure.
+
+    A report the measure cannot take (not in the portfolio, red without explanation) is
+    recorded as refused, with the reason, rather than dead-lettered: it is the agency's
+    answer, not a fault.
+    """
     p = delivery.payload
     if isinstance(p, c.MeasureSubmitted):
         if uow.get(Measure.create_id(p.measure_id)) is not None:
@@ -27,6 +32,14 @@ def handle(uow: UnitOfWork, delivery: Delivery) -> None:
                 strategic_area=p.strategic_area,
                 in_portfolio_since=p.in_portfolio_since,
                 receipt_id=p.receipt_id,
+                planned_start=p.planned_start,
+                planned_end=p.planned_end,
+                planned_budget=[line.model_dump() for line in p.budget],
+                depends_on=p.depends_on,
+                checklist=[answer.model_dump() for answer in p.checklist],
+                proposed_segment=p.proposed_segment,
+                operating_cost_nok_per_year=p.operating_cost_nok_per_year,
+                candidate_for=p.candidate_for,
             )
         )
     elif isinstance(p, c.StatusReportSubmitted):
@@ -40,4 +53,5 @@ def handle(uow: UnitOfWork, delivery: Delivery) -> None:
             budget=[line.model_dump() for line in p.budget],
             explanation=p.explanation,
             receipt_id=p.receipt_id,
+            historical=p.historical,
         )

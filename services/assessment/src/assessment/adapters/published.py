@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessment.domain import Measure
+from pydantic import BaseModel
+
+from assessment.domain import Measure, Segment
 from backbone.outbox import Outgoing
 from contracts import assessment as c
 from contracts import topics
 from contracts.common import BudgetLine
 
 
-def translate(event: Any) -> Outgoing | None:
-    payload: Any
+def _payload(event: Any) -> BaseModel | None:
     if isinstance(event, Measure.Registered):
-        payload = c.MeasureRegistered(
+        return c.MeasureRegistered(
             measure_id=event.measure_id,
             name=event.name,
             description=event.description,
@@ -23,9 +24,24 @@ def translate(event: Any) -> Outgoing | None:
             strategic_area=event.strategic_area,
             in_portfolio_since=event.in_portfolio_since,
             receipt_id=event.receipt_id,
+            lifecycle=(
+                "active"
+                if event.in_portfolio_since
+                else "candidate"
+                if event.candidate_for
+                else "submitted"
+            ),
+            planned_start=event.planned_start,
+            planned_end=event.planned_end,
+            planned_budget=event.planned_budget or [],
+            depends_on=event.depends_on or [],
+            checklist=event.checklist or [],
+            proposed_segment=event.proposed_segment,
+            operating_cost_nok_per_year=event.operating_cost_nok_per_year,
+            candidate_for=event.candidate_for,
         )
-    elif isinstance(event, Measure.StatusReportRecorded):
-        payload = c.StatusReportRecorded(
+    if isinstance(event, Measure.StatusReportRecorded):
+        return c.StatusReportRecorded(
             measure_id=event.measure_id,
             period=event.period,
             status=event.status,
@@ -33,8 +49,72 @@ def translate(event: Any) -> Outgoing | None:
             budget=[BudgetLine(**line) for line in event.budget],
             explanation=event.explanation,
             receipt_id=event.receipt_id,
+            explanation_missing=event.explanation_missing,
+            correction=event.correction,
         )
-    else:
+    return _decision_payload(event)
+
+
+def _decision_payload(event: Any) -> BaseModel | None:  # noqa: PLR0911
+    mid: int = getattr(event, "measure_id", 0)
+    if isinstance(event, Measure.StatusReportRefused):
+        return c.StatusReportRefused(
+            measure_id=mid, period=event.period, receipt_id=event.receipt_id, reason=event.reason
+        )
+    if isinstance(event, Measure.CriteriaAssessed):
+        return c.CriteriaAssessed(
+            measure_id=mid,
+            criteria_version=event.criteria_version,
+            results=event.results,
+            all_met=event.all_met,
+        )
+    if isinstance(event, Measure.Included):
+        return c.MeasureIncluded(
+            measure_id=mid,
+            segment=event.segment,
+            report_months=list(Segment(event.segment).report_months),
+            period=event.period,
+            reason=event.reason,
+            decision=event.decision,
+        )
+    if isinstance(event, Measure.NotIncluded):
+        return c.MeasureNotIncluded(measure_id=mid, reason=event.reason)
+    if isinstance(event, Measure.SegmentChanged):
+        return c.SegmentChanged(
+            measure_id=mid,
+            from_segment=event.from_segment,
+            to_segment=event.to_segment,
+            report_months=list(Segment(event.to_segment).report_months),
+            reason=event.reason,
+            decision=event.decision,
+            period=event.period,
+        )
+    if isinstance(event, Measure.Completed):
+        return c.MeasureLeft(
+            measure_id=mid,
+            lifecycle="completed",
+            period=event.period,
+            way_forward=event.way_forward,
+            reason=event.reason,
+        )
+    if isinstance(event, Measure.Paused):
+        return c.MeasureLeft(
+            measure_id=mid,
+            lifecycle="paused",
+            period=event.period,
+            way_forward="Pauset",
+            reason=event.reason,
+        )
+    if isinstance(event, Measure.Withdrawn):
+        return c.MeasureLeft(
+            measure_id=mid, lifecycle="withdrawn", period=event.period, reason=event.reason
+        )
+    return None
+
+
+def translate(event: Any) -> Outgoing | None:
+    payload = _payload(event)
+    if payload is None:
         return None
     return Outgoing(
         topic=topics.ASSESSMENT_MEASURE,

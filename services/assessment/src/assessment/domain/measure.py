@@ -53,9 +53,23 @@ class Measure(TracedAggregate):
         strategic_area: str,
         in_portfolio_since: str | None,
         receipt_id: str,
+        planned_start: str | None = None,
+        planned_end: str | None = None,
+        planned_budget: list[dict[str, Any]] | None = None,
+        depends_on: list[int] | None = None,
+        checklist: list[dict[str, Any]] | None = None,
+        proposed_segment: str | None = None,
+        operating_cost_nok_per_year: int = 0,
         candidate_for: int | None = None,
     ) -> None:
         self.measure_id = measure_id
+        self.planned_start = planned_start
+        self.planned_end = planned_end
+        self.planned_budget = list(planned_budget or [])
+        self.depends_on = list(depends_on or [])
+        self.checklist = list(checklist or [])
+        self.proposed_segment = proposed_segment
+        self.operating_cost_nok_per_year = operating_cost_nok_per_year
         self.name = name
         self.description = description
         self.responsible_agency = responsible_agency
@@ -70,6 +84,10 @@ class Measure(TracedAggregate):
         else:
             self.lifecycle = Lifecycle.SUBMITTED
         self.segment: Segment | None = None
+        self.segment_since: str | None = None
+        """The period the current segment applies from."""
+        self.refused_reports: list[dict[str, str]] = []
+        """Status reports the measure could not take, with the reason sent back."""
         self.assessment: dict[str, Any] | None = None
         self.left_after: str | None = None
         self.way_forward = ""
@@ -101,7 +119,9 @@ class Measure(TracedAggregate):
             raise ConflictError(f"status report {receipt_id} is recorded already")
         reason = self._why_report_is_refused(period, status, risk, explanation, historical)
         if reason:
-            self._status_report_refused(receipt_id=receipt_id, period=period, reason=reason)
+            self._status_report_refused(
+                measure_id=self.measure_id, receipt_id=receipt_id, period=period, reason=reason
+            )
             return False
         self._status_report_recorded(
             measure_id=self.measure_id,
@@ -157,8 +177,11 @@ class Measure(TracedAggregate):
         }
 
     @event("StatusReportRefused")
-    def _status_report_refused(self, receipt_id: str, period: str, reason: str) -> None:
+    def _status_report_refused(
+        self, measure_id: int, receipt_id: str, period: str, reason: str
+    ) -> None:
         self.receipts.add(receipt_id)
+        self.refused_reports.append({"period": period, "receipt_id": receipt_id, "reason": reason})
 
     # --- assessment and inclusion --------------------------------------------------------
 
@@ -169,6 +192,7 @@ class Measure(TracedAggregate):
                 f"measure {self.measure_id} is {self.lifecycle}; it cannot be assessed"
             )
         self._criteria_assessed(
+            measure_id=self.measure_id,
             criteria_version=criteria_version,
             results=results,
             all_met=all(r["met"] for r in results),
@@ -176,7 +200,7 @@ class Measure(TracedAggregate):
 
     @event("CriteriaAssessed")
     def _criteria_assessed(
-        self, criteria_version: str, results: list[dict[str, Any]], all_met: bool
+        self, measure_id: int, criteria_version: str, results: list[dict[str, Any]], all_met: bool
     ) -> None:
         self.assessment = {
             "criteria_version": criteria_version,
@@ -198,12 +222,21 @@ class Measure(TracedAggregate):
                 f"measure {self.measure_id} does not meet all inclusion criteria "
                 f"(criteria {self.assessment['criteria_version']})"
             )
-        self._included(segment=segment.value, period=period, reason=reason, decision=decision)
+        self._included(
+            measure_id=self.measure_id,
+            segment=segment.value,
+            period=period,
+            reason=reason,
+            decision=decision,
+        )
 
     @event("Included")
-    def _included(self, segment: str, period: str, reason: str, decision: str) -> None:
+    def _included(
+        self, measure_id: int, segment: str, period: str, reason: str, decision: str
+    ) -> None:
         self.lifecycle = Lifecycle.ACTIVE
         self.segment = Segment(segment)
+        self.segment_since = period
         self.in_portfolio_since = period
 
     def reject(self, *, reason: str) -> None:
@@ -213,10 +246,10 @@ class Measure(TracedAggregate):
                 f"measure {self.measure_id} is {self.lifecycle}; only a "
                 "submitted measure or a candidate can be rejected"
             )
-        self._not_included(reason=reason)
+        self._not_included(measure_id=self.measure_id, reason=reason)
 
     @event("NotIncluded")
-    def _not_included(self, reason: str) -> None:
+    def _not_included(self, measure_id: int, reason: str) -> None:
         self.lifecycle = Lifecycle.NOT_INCLUDED
         self.rejection_reason = reason
 
@@ -233,7 +266,13 @@ class Measure(TracedAggregate):
             raise ConflictError(f"measure {self.measure_id} is in {to.label} already")
         if not reason.strip():
             raise ValidationError(FieldViolation("reason", "a move needs a reason"))
+        if self.segment_since and period < self.segment_since:
+            raise ConflictError(
+                f"measure {self.measure_id} was last placed from {self.segment_since}; "
+                "a move cannot take effect before that"
+            )
         self._segment_changed(
+            measure_id=self.measure_id,
             from_segment=self.segment.value if self.segment else None,
             to_segment=to.value,
             reason=reason,
@@ -243,28 +282,37 @@ class Measure(TracedAggregate):
 
     @event("SegmentChanged")
     def _segment_changed(
-        self, from_segment: str | None, to_segment: str, reason: str, decision: str, period: str
+        self,
+        measure_id: int,
+        from_segment: str | None,
+        to_segment: str,
+        reason: str,
+        decision: str,
+        period: str,
     ) -> None:
         self.segment = Segment(to_segment)
+        self.segment_since = period
 
     # --- leaving the portfolio -----------------------------------------------------------
 
     def complete(self, *, period: str, way_forward: str, reason: str) -> None:
         self._require_active("completed")
-        self._completed(period=period, way_forward=way_forward, reason=reason)
+        self._completed(
+            measure_id=self.measure_id, period=period, way_forward=way_forward, reason=reason
+        )
 
     @event("Completed")
-    def _completed(self, period: str, way_forward: str, reason: str) -> None:
+    def _completed(self, measure_id: int, period: str, way_forward: str, reason: str) -> None:
         self.lifecycle = Lifecycle.COMPLETED
         self.left_after = period
         self.way_forward = way_forward
 
     def pause(self, *, period: str, reason: str) -> None:
         self._require_active("paused")
-        self._paused(period=period, reason=reason)
+        self._paused(measure_id=self.measure_id, period=period, reason=reason)
 
     @event("Paused")
-    def _paused(self, period: str, reason: str) -> None:
+    def _paused(self, measure_id: int, period: str, reason: str) -> None:
         self.lifecycle = Lifecycle.PAUSED
         self.left_after = period
         self.way_forward = "Pauset"
@@ -274,13 +322,14 @@ class Measure(TracedAggregate):
             raise ConflictError(
                 f"measure {self.measure_id} is {self.lifecycle}; it cannot be withdrawn"
             )
-        self._withdrawn(period=period, reason=reason)
+        self._withdrawn(measure_id=self.measure_id, period=period, reason=reason)
 
     @event("Withdrawn")
-    def _withdrawn(self, period: str, reason: str) -> None:
+    def _withdrawn(self, measure_id: int, period: str, reason: str) -> None:
         if self.lifecycle in IN_PORTFOLIO | {Lifecycle.PAUSED}:
             self.left_after = self.left_after or period
         self.lifecycle = Lifecycle.WITHDRAWN
+        self.way_forward = ""
 
     def _require_active(self, what: str) -> None:
         if self.lifecycle not in IN_PORTFOLIO:

@@ -54,11 +54,94 @@ def _colour(value: int, field: str, v: Violations) -> str | None:
     return COLOURS[value]
 
 
+SEGMENTS: dict[int, str] = {
+    common_pb2.SEGMENT_SAMSTYRE: "samstyre",
+    common_pb2.SEGMENT_KOORDINERE: "koordinere",
+    common_pb2.SEGMENT_OBSERVERE: "observere",
+    common_pb2.SEGMENT_INSPIRERE: "inspirere",
+}
+CRITERIA = {"digitalisation", "several_actors", "reuse_or_national"}
+MAX_LINES = 100
+
+
+def _year(value: int, field: str, v: Violations) -> int:
+    if not 1900 <= value <= 2200:
+        v.add(field, f"must be a year, got {value}")
+    return value
+
+
+def _planned_budget(lines: Any, v: Violations) -> list[dict[str, Any]]:
+    budget: list[dict[str, Any]] = []
+    seen: set[tuple[int, str]] = set()
+    if len(lines) > MAX_LINES:
+        v.add("budget", f"has more than {MAX_LINES} lines")
+    for i, line in enumerate(lines[:MAX_LINES]):
+        _year(line.year, f"budget[{i}].year", v)
+        funder = check.text(line.funder, f"budget[{i}].funder", v, max_len=200)
+        if line.amount_nok < 0:
+            v.add(f"budget[{i}].amount_nok", "must not be negative")
+        if (line.year, funder) in seen:
+            v.add(f"budget[{i}]", f"year {line.year} from {funder or 'the agency'} is given twice")
+        seen.add((line.year, funder))
+        budget.append({"year": line.year, "funder": funder, "amount_nok": line.amount_nok})
+    return budget
+
+
+def _checklist(answers: Any, v: Violations) -> list[dict[str, Any]]:
+    checklist: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, answer in enumerate(answers[:MAX_LINES]):
+        if answer.criterion not in CRITERIA:
+            v.add(
+                f"checklist[{i}].criterion",
+                f"unknown criterion {answer.criterion[:40]!r}; use " + ", ".join(sorted(CRITERIA)),
+            )
+        elif answer.criterion in seen:
+            v.add(f"checklist[{i}].criterion", f"{answer.criterion} is answered twice")
+        seen.add(answer.criterion)
+        checklist.append(
+            {
+                "criterion": answer.criterion,
+                "answer": answer.answer,
+                "justification": check.text(
+                    answer.justification, f"checklist[{i}].justification", v
+                ),
+            }
+        )
+    return checklist
+
+
 def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
     v = Violations()
     _key(req.idempotency_key, v)
+    if req.measure_id < 0:
+        v.add("measure_id", "must be a positive number, or 0 for a new measure")
+    start = check.period(req.planned_start, "planned_start", v, required=False)
+    end = check.period(req.planned_end, "planned_end", v, required=False)
+    if start and end and end < start:
+        v.add("planned_end", "is before planned_start")
+    since = check.period(req.in_portfolio_since, "in_portfolio_since", v, required=False)
+    candidate_for = _year(req.candidate_for, "candidate_for", v) if req.candidate_for else None
+    if since and candidate_for:
+        v.add(
+            "candidate_for",
+            "a candidate is not in the portfolio yet; leave in_portfolio_since empty",
+        )
+    depends_on = list(req.depends_on[:MAX_LINES])
+    for i, other in enumerate(depends_on):
+        if other <= 0:
+            v.add(f"depends_on[{i}]", "must be a portfolio id")
+        elif other == req.measure_id:
+            v.add(f"depends_on[{i}]", "a measure cannot depend on itself")
+    proposed: str | None = None
+    if req.proposed_segment != common_pb2.SEGMENT_UNSPECIFIED:
+        proposed = SEGMENTS.get(req.proposed_segment)
+        if proposed is None:
+            v.add("proposed_segment", f"unknown segment {req.proposed_segment}")
+    if req.operating_cost_nok_per_year < 0:
+        v.add("operating_cost_nok_per_year", "must not be negative")
     cmd = SubmitMeasure(
-        measure_id=check.positive(req.measure_id, "measure_id", v),
+        measure_id=req.measure_id,
         name=check.text(req.name, "name", v, required=True, max_len=500),
         description=check.text(req.description, "description", v),
         responsible_agency=check.text(
@@ -66,9 +149,15 @@ def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
         ),
         owner=check.text(req.owner, "owner", v, max_len=500),
         strategic_area=check.text(req.strategic_area, "strategic_area", v, max_len=500),
-        in_portfolio_since=check.period(
-            req.in_portfolio_since, "in_portfolio_since", v, required=False
-        ),
+        in_portfolio_since=since,
+        planned_start=start,
+        planned_end=end,
+        budget=_planned_budget(req.budget, v),
+        depends_on=sorted(set(depends_on)),
+        checklist=_checklist(req.checklist, v),
+        proposed_segment=proposed,
+        operating_cost_nok_per_year=req.operating_cost_nok_per_year,
+        candidate_for=candidate_for,
     )
     v.raise_if_any()
     return cmd
@@ -97,7 +186,10 @@ def status_report_command(req: intake_pb2.SubmitStatusReportRequest) -> SubmitSt
         risk=_colour(req.risk, "risk", v),
         budget=budget,
         explanation=check.text(req.explanation, "explanation", v),
+        historical=req.historical_import,
     )
+    if "red" in (cmd.status, cmd.risk) and not cmd.explanation and not cmd.historical:
+        v.add("explanation", "is required when status or risk is red")
     v.raise_if_any()
     return cmd
 

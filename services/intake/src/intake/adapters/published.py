@@ -24,6 +24,14 @@ def translate(event: Any) -> Outgoing | None:
             owner=event.owner,
             strategic_area=event.strategic_area,
             in_portfolio_since=event.in_portfolio_since,
+            planned_start=event.planned_start,
+            planned_end=event.planned_end,
+            budget=event.budget or [],
+            depends_on=event.depends_on or [],
+            checklist=event.checklist or [],
+            proposed_segment=event.proposed_segment,
+            operating_cost_nok_per_year=event.operating_cost_nok_per_year,
+            candidate_for=event.candidate_for,
         )
         topic = topics.INTAKE_MEASURE
     elif isinstance(event, MeasureIntake.StatusReportSubmitted):
@@ -36,6 +44,7 @@ def translate(event: Any) -> Outgoing | None:
             risk=event.risk,
             budget=[BudgetLine(**line) for line in event.budget],
             explanation=event.explanation,
+            historical=event.historical,
         )
         topic = topics.INTAKE_MEASURE
     elif isinstance(event, ProposalIntake.ProposalSubmitted):

@@ -1,5 +1,5 @@
 """Intake's aggregates: what was handed in, and the receipts given for it."""
 
-from intake.domain.model import MeasureIntake, ProposalIntake, Receipt
+from intake.domain.model import MeasureIntake, MeasureNumbers, ProposalIntake, Receipt
 
-__all__ = ["MeasureIntake", "ProposalIntake", "Receipt"]
+__all__ = ["MeasureIntake", "MeasureNumbers", "ProposalIntake", "Receipt"]

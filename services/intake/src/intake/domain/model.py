@@ -39,6 +39,14 @@ class MeasureIntake(TracedAggregate):
         owner: str,
         strategic_area: str,
         in_portfolio_since: str | None,
+        planned_start: str | None = None,
+        planned_end: str | None = None,
+        budget: list[dict[str, Any]] | None = None,
+        depends_on: list[int] | None = None,
+        checklist: list[dict[str, Any]] | None = None,
+        proposed_segment: str | None = None,
+        operating_cost_nok_per_year: int = 0,
+        candidate_for: int | None = None,
     ) -> None:
         self.measure_id = measure_id
         self.name = name
@@ -56,6 +64,7 @@ class MeasureIntake(TracedAggregate):
         risk: str | None,
         budget: list[dict[str, Any]],
         explanation: str,
+        historical: bool = False,
     ) -> None:
         self.status_reports += 1
 
@@ -116,3 +125,27 @@ class Receipt(TracedAggregate):
         self.command = command
         self.subject_id = subject_id
         self.received_at = received_at
+
+
+class MeasureNumbers(TracedAggregate):
+    """Hands out portfolio ids to new measures, one after the other, never twice."""
+
+    FIRST = 1000
+    """Above every id of the historical portfolio tables."""
+    Allocated: ClassVar[type[Any]]
+
+    @staticmethod
+    def create_id() -> UUID:
+        return stable_id("measure-numbers", "portfolio")
+
+    @event("Started")
+    def __init__(self) -> None:
+        self.last = self.FIRST - 1
+
+    def allocate(self) -> int:
+        self._allocated(measure_id=self.last + 1)
+        return self.last
+
+    @event("Allocated")
+    def _allocated(self, measure_id: int) -> None:
+        self.last = measure_id

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from backbone import validation as check
 from backbone.errors import Violations
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-from reporting.queries import korona_report, portfolio_report
+from reporting.queries import calendar, dependencies, korona_report, portfolio_report
 from reporting.store import ReadModelStore
 
+SEGMENT: dict[str | None, common_pb2.Segment.ValueType] = {
+    None: common_pb2.SEGMENT_UNSPECIFIED,
+    "samstyre": common_pb2.SEGMENT_SAMSTYRE,
+    "koordinere": common_pb2.SEGMENT_KOORDINERE,
+    "observere": common_pb2.SEGMENT_OBSERVERE,
+    "inspirere": common_pb2.SEGMENT_INSPIRERE,
+}
 COLOUR = {
     None: common_pb2.COLOUR_UNSPECIFIED,
     "green": common_pb2.COLOUR_GREEN,
@@ -55,8 +63,16 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
                     budget_nok=m.budget_nok,
                     reported=m.reported,
                     report_receipt_id=m.report_receipt_id,
+                    segment=SEGMENT[m.segment],
+                    explanation=m.explanation,
                 )
                 for m in r.measures
+            ],
+            by_segment=[
+                reporting_pb2.SegmentLine(
+                    segment=SEGMENT[s.segment], measures=s.measures, budget_nok=s.budget_nok
+                )
+                for s in r.by_segment
             ],
         )
 
@@ -67,4 +83,42 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         return reporting_pb2.KoronaReport(
             total=total,
             by_category=[reporting_pb2.CategoryLine(code=c, proposals=n) for c, n in by_category],
+        )
+
+    async def GetCalendar(  # noqa: N802
+        self, request: reporting_pb2.GetCalendarRequest, context: Any
+    ) -> reporting_pb2.Calendar:
+        v = Violations()
+        period = check.period(request.period, "period", v) or ""
+        at = check.timestamp(request.at, "at", v) or datetime.now(UTC)
+        v.raise_if_any()
+        entries = await asyncio.to_thread(calendar, self.store, period, at)
+        return reporting_pb2.Calendar(
+            period=period,
+            due=[
+                reporting_pb2.CalendarEntry(
+                    measure_id=e.measure_id,
+                    name=e.name,
+                    responsible_agency=e.responsible_agency,
+                    segment=SEGMENT[e.segment],
+                    deadline=e.deadline.isoformat(),
+                    reported=e.reported,
+                    overdue=e.overdue,
+                )
+                for e in entries
+            ],
+        )
+
+    async def GetDependencies(  # noqa: N802
+        self, request: reporting_pb2.GetDependenciesRequest, context: Any
+    ) -> reporting_pb2.Dependencies:
+        v = Violations()
+        if request.measure_id <= 0:
+            v.add("measure_id", "must be a positive number")
+        v.raise_if_any()
+        on, by = await asyncio.to_thread(dependencies, self.store, request.measure_id)
+        return reporting_pb2.Dependencies(
+            measure_id=request.measure_id,
+            depends_on=[reporting_pb2.DependencyLine(measure_id=i, name=n) for i, n in on],
+            depended_on_by=[reporting_pb2.DependencyLine(measure_id=i, name=n) for i, n in by],
         )

@@ -354,6 +354,7 @@ class Measure(_message.Message):
     PROPOSED_SEGMENT_FIELD_NUMBER: _builtins.int
     OPERATING_COST_NOK_PER_YEAR_FIELD_NUMBER: _builtins.int
     CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
+    REFUSED_REPORTS_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     name: _builtins.str
     description: _builtins.str
@@ -386,6 +387,10 @@ class Measure(_message.Message):
     def depends_on(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
     @_builtins.property
     def checklist(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChecklistAnswer]: ...
+    @_builtins.property
+    def refused_reports(self) -> _containers.RepeatedCompositeFieldContainer[Global___RefusedReport]:
+        """Status reports the measure could not take, with the reason sent back to the agency."""
+
     def __init__(
         self,
         *,
@@ -412,14 +417,40 @@ class Measure(_message.Message):
         proposed_segment: _common_pb2.Segment.ValueType = ...,
         operating_cost_nok_per_year: _builtins.int = ...,
         candidate_for: _builtins.int = ...,
+        refused_reports: _abc.Iterable[Global___RefusedReport] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "in_portfolio_since", b"in_portfolio_since", "left_after", b"left_after", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_budget", b"planned_budget", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "rejection_reason", b"rejection_reason", "responsible_agency", b"responsible_agency", "segment", b"segment", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version", "way_forward", b"way_forward"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "in_portfolio_since", b"in_portfolio_since", "left_after", b"left_after", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_budget", b"planned_budget", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "refused_reports", b"refused_reports", "rejection_reason", b"rejection_reason", "responsible_agency", b"responsible_agency", "segment", b"segment", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version", "way_forward", b"way_forward"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Measure: _TypeAlias = Measure  # noqa: Y015
+
+@_typing.final
+class RefusedReport(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    RECEIPT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    receipt_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+        receipt_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["period", b"period", "reason", b"reason", "receipt_id", b"receipt_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefusedReport: _TypeAlias = RefusedReport  # noqa: Y015
 
 @_typing.final
 class ChecklistAnswer(_message.Message):

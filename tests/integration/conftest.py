@@ -1,0 +1,115 @@
+"""intake, assessment and reporting in this process, on a real broker, called over gRPC.
+
+Each service has its own in-memory store and its own gRPC server on a free port; they
+talk over the Kafka-protocol broker exactly as the deployed processes do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import grpc
+import pytest_asyncio
+
+from assessment.main import create_service as create_assessment
+from assessment.settings import AssessmentSettings
+from backbone.runtime import ServiceRunner
+from backbone.testing import TansuBroker
+from eportfolio.assessment.v1 import assessment_pb2_grpc
+from eportfolio.intake.v1 import intake_pb2_grpc
+from eportfolio.reporting.v1 import reporting_pb2_grpc
+from intake.main import create_service as create_intake
+from intake.settings import IntakeSettings
+from reporting.main import create_service as create_reporting
+from reporting.settings import ReportingSettings
+
+T = TypeVar("T")
+OFFICE = "Direktoratet for e-helse"
+
+
+def caller(agency: str, role: str, user: str = "tester") -> list[tuple[str, str]]:
+    """gRPC metadata for a caller (agency names percent-encoded, as clients send them)."""
+    return [
+        ("x-agency", quote(agency)),
+        ("x-role", role),
+        ("x-user", quote(user)),
+        ("x-correlation-id", uuid.uuid4().hex),
+    ]
+
+
+@dataclass
+class System:
+    """Stubs to the running services, and the assessment app to read its event store."""
+
+    intake: intake_pb2_grpc.IntakeServiceStub
+    assessment: assessment_pb2_grpc.AssessmentServiceStub
+    reporting: reporting_pb2_grpc.ReportingServiceStub
+    runners: dict[str, ServiceRunner]
+
+    @property
+    def assessment_app(self) -> Any:
+        return self.runners["assessment"].service.app
+
+    async def eventually(
+        self, probe: Callable[[], Awaitable[T]], until: Callable[[T], bool], timeout: float = 20
+    ) -> T:
+        """Poll ``probe`` until ``until`` holds for its answer (the views are eventual)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = await probe()
+                if until(value):
+                    return value
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                    raise
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not reached in {timeout}s; last answer: {value}")
+            await asyncio.sleep(0.1)
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def system() -> AsyncIterator[System]:
+    # A broker of its own: these services publish on the real topic names, and one topic
+    # must have one producer (positions are the producer's).
+    with TansuBroker() as broker:
+        async for running in _system(broker.bootstrap_servers):
+            yield running
+
+
+async def _system(kafka: str) -> AsyncIterator[System]:
+    common = {
+        "kafka_bootstrap_servers": kafka,
+        "kafka_group_prefix": f"it-{uuid.uuid4().hex[:8]}",
+        "kafka_session_timeout_ms": 2000,
+        "kafka_heartbeat_interval_ms": 500,
+    }
+    runners = {
+        "intake": ServiceRunner(create_intake(IntakeSettings(**common))),
+        "assessment": ServiceRunner(create_assessment(AssessmentSettings(**common))),
+        "reporting": ServiceRunner(create_reporting(ReportingSettings(**common))),
+    }
+    for runner in runners.values():
+        await runner.start()
+    for runner in runners.values():
+        await asyncio.wait_for(runner.kafka_ready.wait(), 30)
+    channels = {
+        name: grpc.aio.insecure_channel(r.grpc.address)  # type: ignore[union-attr]
+        for name, r in runners.items()
+    }
+    yield System(
+        intake=intake_pb2_grpc.IntakeServiceStub(channels["intake"]),
+        assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),
+        reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),
+        runners=runners,
+    )
+    for channel in channels.values():
+        await channel.close()
+    for runner in runners.values():
+        await runner.stop()
