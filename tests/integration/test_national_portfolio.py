@@ -597,3 +597,32 @@ async def test_dependencies_of_an_unknown_measure_are_not_found(system: System) 
         system.reporting.GetDependencies(reporting_pb2.GetDependenciesRequest(measure_id=98_765))
     )
     assert code == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_report_is_checked_against_what_its_segments_focus_asks_for(
+    system: System,
+) -> None:
+    coordinated = await in_portfolio(system, common_pb2.SEGMENT_KOORDINERE, period="2020-06")
+    await report(
+        system,
+        coordinated,
+        "2020-06",
+        status=common_pb2.COLOUR_GREEN,
+        risk=common_pb2.COLOUR_GREEN,
+        progress="I rute",
+    )
+    await report(
+        system,
+        coordinated,
+        "2020-12",
+        status=common_pb2.COLOUR_GREEN,
+        risk=common_pb2.COLOUR_GREEN,
+        dependency_notes="Venter på grunndata fra tiltak 189",
+    )
+    m = await measure(system, coordinated, until=lambda m: len(m.status_reports) == 2)
+    june, december = m.status_reports
+    assert list(june.missing_focus) == ["dependency_notes"]
+    assert (list(december.missing_focus), december.dependency_notes) == (
+        [],
+        "Venter på grunndata fra tiltak 189",
+    )

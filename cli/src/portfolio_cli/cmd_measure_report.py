@@ -72,6 +72,12 @@ def report(
     explanation: Annotated[
         str, typer.Option(help="Why status or risk is red (required when either is).")
     ] = "",
+    progress: Annotated[str, typer.Option(help="Progress (fremdrift).")] = "",
+    obstacles: Annotated[str, typer.Option(help="Obstacles (hindringer).")] = "",
+    experiences: Annotated[str, typer.Option(help="Experiences (erfaringer).")] = "",
+    dependency_notes: Annotated[
+        str, typer.Option(help="Dependencies (avhengigheter), as Koordinere asks.")
+    ] = "",
     budget: Annotated[
         int | None,
         typer.Option(
@@ -117,6 +123,12 @@ def report(
         budget_nok=budget,
         budget_year=budget_year,
         idempotency_key=idempotency_key or str(uuid.uuid4()),
+        notes={
+            "progress": progress,
+            "obstacles": obstacles,
+            "experiences": experiences,
+            "dependency_notes": dependency_notes,
+        },
     )
     addresses = (service_address("assessment", assessment), service_address("intake", intake))
     receipt = run_or_fail(

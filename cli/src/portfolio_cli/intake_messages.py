@@ -85,9 +85,11 @@ def status_report_request(
     budget_nok: int | None = None,
     budget_year: int | None = None,
     idempotency_key: str,
+    notes: dict[str, str] | None = None,
 ) -> intake_pb2.SubmitStatusReportRequest:
     """A status report an agency sends for ``period`` (not a historical import); the
-    budget figure, if any, is for ``budget_year``, by default the period's year."""
+    budget figure, if any, is for ``budget_year``, by default the period's year. ``notes``:
+    progress, obstacles, experiences, dependency_notes, as the segment's focus asks."""
     budget = []
     if budget_nok is not None:
         year = budget_year if budget_year is not None else int(period[:4])
@@ -100,4 +102,8 @@ def status_report_request(
         risk=_COLOURS[risk],
         budget=budget,
         explanation=explanation,
+        progress=(notes or {}).get("progress", ""),
+        obstacles=(notes or {}).get("obstacles", ""),
+        experiences=(notes or {}).get("experiences", ""),
+        dependency_notes=(notes or {}).get("dependency_notes", ""),
     )

@@ -53,6 +53,11 @@ def status_report_json(report: Any) -> dict[str, Any]:
         "explanation_missing": bool(report.explanation_missing),
         "correction": bool(report.correction),
         "receipt_id": text_or_none(report.receipt_id),
+        "progress": text_or_none(report.progress),
+        "obstacles": text_or_none(report.obstacles),
+        "experiences": text_or_none(report.experiences),
+        "dependency_notes": text_or_none(report.dependency_notes),
+        "missing_focus": list(report.missing_focus),
     }
 
 
@@ -95,6 +100,10 @@ def measure_json(measure: Any) -> dict[str, Any]:
         ],
         "assessment": assessment_json(measure),
         "status_reports": [status_report_json(r) for r in measure.status_reports],
+        "refused_reports": [
+            {"period": r.period, "receipt_id": r.receipt_id, "reason": r.reason}
+            for r in measure.refused_reports
+        ],
         "depends_on": [int(d) for d in measure.depends_on],
         "version": int(measure.version),
     }

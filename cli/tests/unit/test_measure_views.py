@@ -130,8 +130,14 @@ def test_a_measure_has_the_keys_the_office_reads() -> None:
             "explanation_missing": True,
             "correction": False,
             "receipt_id": "r-1",
+            "progress": None,
+            "obstacles": None,
+            "experiences": None,
+            "dependency_notes": None,
+            "missing_focus": [],
         }
     ]
+    assert data["refused_reports"] == []
 
 
 def test_a_new_measure_has_no_segment_and_no_assessment() -> None:

@@ -42,6 +42,11 @@ class StatusReportRecorded(Payload):
     receipt_id: str = ""
     explanation_missing: bool = False
     correction: bool = False
+    progress: str = ""
+    obstacles: str = ""
+    experiences: str = ""
+    dependency_notes: str = ""
+    missing_focus: list[str] = []
 
 
 @register("StatusReportRefused", 1)

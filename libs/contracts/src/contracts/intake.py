@@ -62,6 +62,10 @@ class StatusReportSubmitted(Payload):
     explanation: str = ""
     historical: bool = False
     """From a historical table: a red colour without explanation is flagged, not refused."""
+    progress: str = ""
+    obstacles: str = ""
+    experiences: str = ""
+    dependency_notes: str = ""
 
 
 @register("ProposalSubmitted", 1)

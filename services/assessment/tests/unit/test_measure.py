@@ -83,6 +83,11 @@ def test_status_reports_are_kept_per_period() -> None:
         "receipt_id": "r-2",
         "explanation_missing": False,
         "correction": False,
+        "progress": "",
+        "obstacles": "",
+        "experiences": "",
+        "dependency_notes": "",
+        "missing_focus": [],
     }
     assert measure.version == 3
 

@@ -56,6 +56,10 @@ class SubmitStatusReport:
     budget: list[dict[str, int]]
     explanation: str
     historical: bool = False
+    progress: str = ""
+    obstacles: str = ""
+    experiences: str = ""
+    dependency_notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,10 @@ class IntakeApplication(ServiceApplication):
                 budget=cmd.budget,
                 explanation=cmd.explanation,
                 historical=cmd.historical,
+                progress=cmd.progress,
+                obstacles=cmd.obstacles,
+                experiences=cmd.experiences,
+                dependency_notes=cmd.dependency_notes,
             )
             return [record]
 

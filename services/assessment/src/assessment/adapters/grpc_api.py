@@ -78,6 +78,11 @@ def measure_message(m: Measure) -> assessment_pb2.Measure:
                 receipt_id=r["receipt_id"],
                 explanation_missing=r["explanation_missing"],
                 correction=r["correction"],
+                progress=r["progress"],
+                obstacles=r["obstacles"],
+                experiences=r["experiences"],
+                dependency_notes=r["dependency_notes"],
+                missing_focus=r["missing_focus"],
             )
             for _, r in sorted(m.status_reports.items())
         ],

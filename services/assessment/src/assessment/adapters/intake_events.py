@@ -54,4 +54,10 @@ def handle(uow: UnitOfWork, delivery: Delivery) -> None:
             explanation=p.explanation,
             receipt_id=p.receipt_id,
             historical=p.historical,
+            notes={
+                "progress": p.progress,
+                "obstacles": p.obstacles,
+                "experiences": p.experiences,
+                "dependency_notes": p.dependency_notes,
+            },
         )

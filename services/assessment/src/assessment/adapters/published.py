@@ -51,6 +51,8 @@ def _payload(event: Any) -> BaseModel | None:
             receipt_id=event.receipt_id,
             explanation_missing=event.explanation_missing,
             correction=event.correction,
+            **(event.notes or {}),
+            missing_focus=event.missing_focus or [],
         )
     return _decision_payload(event)
 

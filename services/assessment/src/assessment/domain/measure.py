@@ -20,6 +20,7 @@ from backbone.domain import TracedAggregate, stable_id
 from backbone.errors import ConflictError, FieldViolation, ValidationError
 
 IN_PORTFOLIO = {Lifecycle.ACTIVE}
+NOTE_FIELDS = ("progress", "obstacles", "experiences", "dependency_notes")
 UNDECIDED = {Lifecycle.SUBMITTED, Lifecycle.CANDIDATE}
 
 
@@ -109,6 +110,7 @@ class Measure(TracedAggregate):
         explanation: str,
         receipt_id: str,
         historical: bool = False,
+        notes: dict[str, str] | None = None,
     ) -> bool:
         """Record a report; a report the measure cannot take is recorded as refused.
 
@@ -133,8 +135,16 @@ class Measure(TracedAggregate):
             receipt_id=receipt_id,
             explanation_missing="red" in (status, risk) and not explanation.strip(),
             correction=period in self.status_reports,
+            notes=dict(notes or {}),
+            missing_focus=self._missing_focus(notes or {}, historical),
         )
         return True
+
+    def _missing_focus(self, notes: dict[str, str], historical: bool) -> list[str]:
+        """What the segment's focus asks for that a report left out (historical tables: none)."""
+        if historical or self.segment is None:
+            return []
+        return [f for f in self.segment.focus_fields if not notes.get(f, "").strip()]
 
     def _why_report_is_refused(
         self, period: str, status: str | None, risk: str | None, explanation: str, historical: bool
@@ -163,9 +173,14 @@ class Measure(TracedAggregate):
         receipt_id: str,
         explanation_missing: bool,
         correction: bool,
+        notes: dict[str, str] | None = None,
+        missing_focus: list[str] | None = None,
     ) -> None:
         self.receipts.add(receipt_id)
         self.status_reports[period] = {
+            **dict.fromkeys(NOTE_FIELDS, ""),
+            **(notes or {}),
+            "missing_focus": list(missing_focus or []),
             "period": period,
             "status": status,
             "risk": risk,

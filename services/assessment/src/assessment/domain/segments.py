@@ -36,6 +36,16 @@ class Segment(StrEnum):
             "inspirere": "formål og hvor langt det har kommet",
         }[self.value]
 
+    @property
+    def focus_fields(self) -> tuple[str, ...]:
+        """The parts of a status report the focus asks for, beyond status, risk and budget."""
+        return {
+            "samstyre": (),
+            "koordinere": ("dependency_notes",),
+            "observere": ("progress", "experiences", "obstacles"),
+            "inspirere": ("progress",),
+        }[self.value]
+
     @classmethod
     def parse(cls, text: str) -> Segment:
         """A segment from its name in any case, or its letter (S, K, O, I)."""

@@ -187,6 +187,10 @@ def status_report_command(req: intake_pb2.SubmitStatusReportRequest) -> SubmitSt
         budget=budget,
         explanation=check.text(req.explanation, "explanation", v),
         historical=req.historical_import,
+        progress=check.text(req.progress, "progress", v),
+        obstacles=check.text(req.obstacles, "obstacles", v),
+        experiences=check.text(req.experiences, "experiences", v),
+        dependency_notes=check.text(req.dependency_notes, "dependency_notes", v),
     )
     if "red" in (cmd.status, cmd.risk) and not cmd.explanation and not cmd.historical:
         v.add("explanation", "is required when status or risk is red")

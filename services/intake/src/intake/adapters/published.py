@@ -45,6 +45,10 @@ def translate(event: Any) -> Outgoing | None:
             budget=[BudgetLine(**line) for line in event.budget],
             explanation=event.explanation,
             historical=event.historical,
+            progress=event.progress,
+            obstacles=event.obstacles,
+            experiences=event.experiences,
+            dependency_notes=event.dependency_notes,
         )
         topic = topics.INTAKE_MEASURE
     elif isinstance(event, ProposalIntake.ProposalSubmitted):

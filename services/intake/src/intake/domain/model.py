@@ -65,6 +65,10 @@ class MeasureIntake(TracedAggregate):
         budget: list[dict[str, Any]],
         explanation: str,
         historical: bool = False,
+        progress: str = "",
+        obstacles: str = "",
+        experiences: str = "",
+        dependency_notes: str = "",
     ) -> None:
         self.status_reports += 1
 

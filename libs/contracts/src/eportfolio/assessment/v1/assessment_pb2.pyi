@@ -270,6 +270,11 @@ class StatusReport(_message.Message):
     RECEIPT_ID_FIELD_NUMBER: _builtins.int
     EXPLANATION_MISSING_FIELD_NUMBER: _builtins.int
     CORRECTION_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    OBSTACLES_FIELD_NUMBER: _builtins.int
+    EXPERIENCES_FIELD_NUMBER: _builtins.int
+    DEPENDENCY_NOTES_FIELD_NUMBER: _builtins.int
+    MISSING_FOCUS_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     status: _common_pb2.Colour.ValueType
     risk: _common_pb2.Colour.ValueType
@@ -279,8 +284,16 @@ class StatusReport(_message.Message):
     """A red colour came without an explanation (accepted from historical imports only)."""
     correction: _builtins.bool
     """This report replaced an earlier one for the same period."""
+    progress: _builtins.str
+    obstacles: _builtins.str
+    experiences: _builtins.str
+    dependency_notes: _builtins.str
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.BudgetLine]: ...
+    @_builtins.property
+    def missing_focus(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What the measure's segment asks for that this report left out (it is still recorded)."""
+
     def __init__(
         self,
         *,
@@ -292,10 +305,15 @@ class StatusReport(_message.Message):
         receipt_id: _builtins.str = ...,
         explanation_missing: _builtins.bool = ...,
         correction: _builtins.bool = ...,
+        progress: _builtins.str = ...,
+        obstacles: _builtins.str = ...,
+        experiences: _builtins.str = ...,
+        dependency_notes: _builtins.str = ...,
+        missing_focus: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "correction", b"correction", "explanation", b"explanation", "explanation_missing", b"explanation_missing", "period", b"period", "receipt_id", b"receipt_id", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "correction", b"correction", "dependency_notes", b"dependency_notes", "experiences", b"experiences", "explanation", b"explanation", "explanation_missing", b"explanation_missing", "missing_focus", b"missing_focus", "obstacles", b"obstacles", "period", b"period", "progress", b"progress", "receipt_id", b"receipt_id", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -157,6 +157,10 @@ class SubmitStatusReportRequest(_message.Message):
     BUDGET_FIELD_NUMBER: _builtins.int
     EXPLANATION_FIELD_NUMBER: _builtins.int
     HISTORICAL_IMPORT_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    OBSTACLES_FIELD_NUMBER: _builtins.int
+    EXPERIENCES_FIELD_NUMBER: _builtins.int
+    DEPENDENCY_NOTES_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     measure_id: _builtins.int
     period: _builtins.str
@@ -169,6 +173,13 @@ class SubmitStatusReportRequest(_message.Message):
     """A historical table (which carries no explanations): a red colour without one is
     accepted and flagged instead of refused.
     """
+    progress: _builtins.str
+    """What the segment's focus asks for: progress and obstacles (Observere), experiences
+    (Observere, Inspirere), dependency notes (Koordinere).
+    """
+    obstacles: _builtins.str
+    experiences: _builtins.str
+    dependency_notes: _builtins.str
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.BudgetLine]:
         """Budget figures by year; the latest figure reported for a year counts."""
@@ -184,10 +195,14 @@ class SubmitStatusReportRequest(_message.Message):
         budget: _abc.Iterable[_common_pb2.BudgetLine] | None = ...,
         explanation: _builtins.str = ...,
         historical_import: _builtins.bool = ...,
+        progress: _builtins.str = ...,
+        obstacles: _builtins.str = ...,
+        experiences: _builtins.str = ...,
+        dependency_notes: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "explanation", b"explanation", "historical_import", b"historical_import", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "dependency_notes", b"dependency_notes", "experiences", b"experiences", "explanation", b"explanation", "historical_import", b"historical_import", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "obstacles", b"obstacles", "period", b"period", "progress", b"progress", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
