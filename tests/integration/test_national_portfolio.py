@@ -626,3 +626,44 @@ async def test_a_report_is_checked_against_what_its_segments_focus_asks_for(
         [],
         "Venter på grunndata fra tiltak 189",
     )
+
+
+async def test_a_reminder_is_an_event_issued_once_per_period_and_kind(system: System) -> None:
+    measure_id = await in_portfolio(system, common_pb2.SEGMENT_SAMSTYRE, period="2020-03")
+
+    async def remind(overdue: bool) -> assessment_pb2.Measure:
+        return await system.assessment.RemindMeasure(
+            assessment_pb2.RemindMeasureRequest(
+                measure_id=measure_id, period="2020-06", deadline="2020-07-15", overdue=overdue
+            ),
+            metadata=AS_OFFICE,
+        )
+
+    await remind(False)
+    await remind(False)
+    m = await remind(True)
+    assert [(r.period, r.kind) for r in m.reminders] == [("2020-06", "due"), ("2020-06", "overdue")]
+    history = [type(e).__name__ for e in system.assessment_app.events.get(moved_id(measure_id))]
+    assert history.count("ReminderIssued") == 2
+    code, _ = await refused(
+        system.assessment.RemindMeasure(
+            assessment_pb2.RemindMeasureRequest(
+                measure_id=measure_id, period="2020-06", deadline="2020-07-15"
+            ),
+            metadata=AS_FHI,
+        )
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    await report(
+        system, measure_id, "2020-09", status=common_pb2.COLOUR_GREEN, risk=common_pb2.COLOUR_GREEN
+    )
+    await measure(system, measure_id, until=lambda m: len(m.status_reports) == 1)
+    code, _ = await refused(
+        system.assessment.RemindMeasure(
+            assessment_pb2.RemindMeasureRequest(
+                measure_id=measure_id, period="2020-09", deadline="2020-10-15"
+            ),
+            metadata=AS_OFFICE,
+        )
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION, "it has reported"

@@ -3,7 +3,15 @@ and ``stack``."""
 
 from __future__ import annotations
 
-from portfolio_cli import cmd_calendar, cmd_import, cmd_measure, cmd_report, cmd_stack, cmd_status
+from portfolio_cli import (
+    cmd_calendar,
+    cmd_import,
+    cmd_measure,
+    cmd_remind,
+    cmd_report,
+    cmd_stack,
+    cmd_status,
+)
 from portfolio_cli.cli_support import PortfolioApp
 
 app = PortfolioApp(
@@ -17,6 +25,7 @@ app = PortfolioApp(
 app.add_typer(cmd_import.app, name="import")
 app.add_typer(cmd_measure.app, name="measure")
 app.command("calendar")(cmd_calendar.calendar)
+app.command("remind")(cmd_remind.remind)
 app.add_typer(cmd_report.app, name="report")
 app.command("status")(cmd_status.status)
 app.add_typer(cmd_stack.app, name="stack")

@@ -104,6 +104,9 @@ def measure_json(measure: Any) -> dict[str, Any]:
             {"period": r.period, "receipt_id": r.receipt_id, "reason": r.reason}
             for r in measure.refused_reports
         ],
+        "reminders": [
+            {"period": r.period, "deadline": r.deadline, "kind": r.kind} for r in measure.reminders
+        ],
         "depends_on": [int(d) for d in measure.depends_on],
         "version": int(measure.version),
     }

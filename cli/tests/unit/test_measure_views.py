@@ -138,6 +138,7 @@ def test_a_measure_has_the_keys_the_office_reads() -> None:
         }
     ]
     assert data["refused_reports"] == []
+    assert data["reminders"] == []
 
 
 def test_a_new_measure_has_no_segment_and_no_assessment() -> None:

@@ -111,3 +111,14 @@ class MeasureLeft(Payload):
     period: Period
     way_forward: str = ""
     reason: str = ""
+
+
+@register("ReportReminderIssued", 1)
+class ReportReminderIssued(Payload):
+    """A measure owes a status report for ``period`` (kind ``due``) or is late (``overdue``)."""
+
+    measure_id: int
+    responsible_agency: str
+    period: Period
+    deadline: str
+    kind: str

@@ -62,6 +62,12 @@ class AssessmentApplication(ServiceApplication):
             measure_id, lambda m: m.move(to=to, reason=reason, decision=decision, period=period)
         )
 
+    def remind(self, measure_id: int, period: str, deadline: str, overdue: bool) -> Measure:
+        require_role("reminding a measure of a report", OFFICE)
+        return self._change(
+            measure_id, lambda m: m.remind(period=period, deadline=deadline, overdue=overdue)
+        )
+
     # --- leaving the portfolio: the office or the owning agency -------------------------
 
     def complete(self, measure_id: int, period: str, way_forward: str, reason: str) -> Measure:
@@ -85,7 +91,7 @@ class AssessmentApplication(ServiceApplication):
 
         return self._change(measure_id, change)
 
-    def _change(self, measure_id: int, change: Callable[[Measure], None]) -> Measure:
+    def _change(self, measure_id: int, change: Callable[[Measure], object]) -> Measure:
         for _ in range(self.max_attempts):
             measure = self.get_measure(measure_id)
             change(measure)

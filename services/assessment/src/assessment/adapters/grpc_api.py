@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from assessment.application import AssessmentApplication
@@ -68,6 +68,7 @@ def measure_message(m: Measure) -> assessment_pb2.Measure:
         operating_cost_nok_per_year=m.operating_cost_nok_per_year,
         candidate_for=m.candidate_for or 0,
         refused_reports=[assessment_pb2.RefusedReport(**r) for r in m.refused_reports],
+        reminders=[assessment_pb2.Reminder(**r) for r in m.reminders],
         status_reports=[
             assessment_pb2.StatusReport(
                 period=r["period"],
@@ -213,3 +214,17 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         reason = _reason(request.reason, v)
         v.raise_if_any()
         return await self._run(lambda: self.app.withdraw(mid, period, reason))
+
+    async def RemindMeasure(  # noqa: N802
+        self, request: assessment_pb2.RemindMeasureRequest, context: Any
+    ) -> assessment_pb2.Measure:
+        v = Violations()
+        mid = _measure_id(request.measure_id, v)
+        period = check.period(request.period, "period", v) or ""
+        deadline = request.deadline
+        try:
+            date.fromisoformat(deadline)
+        except ValueError:
+            v.add("deadline", f"must be a date YYYY-MM-DD, got {deadline[:20]!r}")
+        v.raise_if_any()
+        return await self._run(lambda: self.app.remind(mid, period, deadline, request.overdue))

@@ -91,6 +91,14 @@ def _decision_payload(event: Any) -> BaseModel | None:  # noqa: PLR0911
             decision=event.decision,
             period=event.period,
         )
+    if isinstance(event, Measure.ReminderIssued):
+        return c.ReportReminderIssued(
+            measure_id=mid,
+            responsible_agency=event.responsible_agency,
+            period=event.period,
+            deadline=event.deadline,
+            kind=event.kind,
+        )
     if isinstance(event, Measure.Completed):
         return c.MeasureLeft(
             measure_id=mid,

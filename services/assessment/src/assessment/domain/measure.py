@@ -38,6 +38,7 @@ class Measure(TracedAggregate):
     Completed: ClassVar[type[Any]]
     Paused: ClassVar[type[Any]]
     Withdrawn: ClassVar[type[Any]]
+    ReminderIssued: ClassVar[type[Any]]
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
@@ -95,6 +96,8 @@ class Measure(TracedAggregate):
         self.rejection_reason = ""
         self.status_reports: dict[str, dict[str, Any]] = {}
         """The latest status report per period (earlier ones stay in the history)."""
+        self.reminders: list[dict[str, str]] = []
+        """Reminders of owed status reports: period, deadline, kind (due or overdue)."""
         self.receipts: set[str] = set()
         """Receipts of every status report recorded or refused, so none is applied twice."""
 
@@ -197,6 +200,41 @@ class Measure(TracedAggregate):
     ) -> None:
         self.receipts.add(receipt_id)
         self.refused_reports.append({"period": period, "receipt_id": receipt_id, "reason": reason})
+
+    # --- reminders ----------------------------------------------------------------------
+
+    def remind(self, *, period: str, deadline: str, overdue: bool) -> bool:
+        """Remind the agency of the report it owes for ``period``; once per period and kind.
+
+        Returns whether a reminder was issued (False: this one was issued before).
+        """
+        if period in self.status_reports:
+            raise ConflictError(f"measure {self.measure_id} has reported for {period}")
+        if not self._counted_in(period):
+            raise ConflictError(f"measure {self.measure_id} is not in the portfolio in {period}")
+        kind = "overdue" if overdue else "due"
+        if any(r["period"] == period and r["kind"] == kind for r in self.reminders):
+            return False
+        self._reminder_issued(
+            measure_id=self.measure_id,
+            responsible_agency=self.responsible_agency,
+            period=period,
+            deadline=deadline,
+            kind=kind,
+        )
+        return True
+
+    @event("ReminderIssued")
+    def _reminder_issued(
+        self, measure_id: int, responsible_agency: str, period: str, deadline: str, kind: str
+    ) -> None:
+        self.reminders.append({"period": period, "deadline": deadline, "kind": kind})
+
+    def _counted_in(self, period: str) -> bool:
+        since, left = self.in_portfolio_since, self.left_after
+        if since is None or since > period:
+            return False
+        return left is None or period <= left
 
     # --- assessment and inclusion --------------------------------------------------------
 

@@ -20,6 +20,63 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class RemindMeasureRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    OVERDUE_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    period: _builtins.str
+    """The reporting period the report is owed for, YYYY-MM."""
+    deadline: _builtins.str
+    """The deadline, YYYY-MM-DD."""
+    overdue: _builtins.bool
+    """The deadline has passed (kind "overdue"); else kind "due"."""
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        period: _builtins.str = ...,
+        deadline: _builtins.str = ...,
+        overdue: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "measure_id", b"measure_id", "overdue", b"overdue", "period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemindMeasureRequest: _TypeAlias = RemindMeasureRequest  # noqa: Y015
+
+@_typing.final
+class Reminder(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    DEADLINE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    deadline: _builtins.str
+    kind: _builtins.str
+    """due | overdue"""
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+        deadline: _builtins.str = ...,
+        kind: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "kind", b"kind", "period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Reminder: _TypeAlias = Reminder  # noqa: Y015
+
+@_typing.final
 class GetMeasureRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -373,6 +430,7 @@ class Measure(_message.Message):
     OPERATING_COST_NOK_PER_YEAR_FIELD_NUMBER: _builtins.int
     CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
     REFUSED_REPORTS_FIELD_NUMBER: _builtins.int
+    REMINDERS_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     name: _builtins.str
     description: _builtins.str
@@ -409,6 +467,8 @@ class Measure(_message.Message):
     def refused_reports(self) -> _containers.RepeatedCompositeFieldContainer[Global___RefusedReport]:
         """Status reports the measure could not take, with the reason sent back to the agency."""
 
+    @_builtins.property
+    def reminders(self) -> _containers.RepeatedCompositeFieldContainer[Global___Reminder]: ...
     def __init__(
         self,
         *,
@@ -436,10 +496,11 @@ class Measure(_message.Message):
         operating_cost_nok_per_year: _builtins.int = ...,
         candidate_for: _builtins.int = ...,
         refused_reports: _abc.Iterable[Global___RefusedReport] | None = ...,
+        reminders: _abc.Iterable[Global___Reminder] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "in_portfolio_since", b"in_portfolio_since", "left_after", b"left_after", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_budget", b"planned_budget", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "refused_reports", b"refused_reports", "rejection_reason", b"rejection_reason", "responsible_agency", b"responsible_agency", "segment", b"segment", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version", "way_forward", b"way_forward"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "in_portfolio_since", b"in_portfolio_since", "left_after", b"left_after", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_budget", b"planned_budget", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "refused_reports", b"refused_reports", "rejection_reason", b"rejection_reason", "reminders", b"reminders", "responsible_agency", b"responsible_agency", "segment", b"segment", "status_reports", b"status_reports", "strategic_area", b"strategic_area", "version", b"version", "way_forward", b"way_forward"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

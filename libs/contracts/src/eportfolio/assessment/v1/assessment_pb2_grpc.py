@@ -80,6 +80,11 @@ class AssessmentServiceStub:
                 request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.SerializeToString,
                 response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
                 _registered_method=True)
+        self.RemindMeasure = channel.unary_unary(
+                '/eportfolio.assessment.v1.AssessmentService/RemindMeasure',
+                request_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RemindMeasureRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+                _registered_method=True)
 
 
 class AssessmentServiceServicer:
@@ -143,6 +148,15 @@ class AssessmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RemindMeasure(self, request, context):
+        """The office reminds a measure of a status report it owes (once per period and kind);
+        the reminder is an event other systems can act on. `portfolio calendar remind` sends
+        one to everyone the reporting calendar names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AssessmentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -184,6 +198,11 @@ def add_AssessmentServiceServicer_to_server(servicer, server):
             'WithdrawMeasure': grpc.unary_unary_rpc_method_handler(
                     servicer.WithdrawMeasure,
                     request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.FromString,
+                    response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
+            ),
+            'RemindMeasure': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemindMeasure,
+                    request_deserializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RemindMeasureRequest.FromString,
                     response_serializer=eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.SerializeToString,
             ),
     }
@@ -408,6 +427,33 @@ class AssessmentService:
             target,
             '/eportfolio.assessment.v1.AssessmentService/WithdrawMeasure',
             eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.WithdrawMeasureRequest.SerializeToString,
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemindMeasure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.assessment.v1.AssessmentService/RemindMeasure',
+            eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.RemindMeasureRequest.SerializeToString,
             eportfolio_dot_assessment_dot_v1_dot_assessment__pb2.Measure.FromString,
             options,
             channel_credentials,

@@ -51,6 +51,11 @@ class AssessmentServiceStub:
     CompleteMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.CompleteMeasureRequest, _assessment_pb2.Measure]
     PauseMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.PauseMeasureRequest, _assessment_pb2.Measure]
     WithdrawMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.WithdrawMeasureRequest, _assessment_pb2.Measure]
+    RemindMeasure: _grpc.UnaryUnaryMultiCallable[_assessment_pb2.RemindMeasureRequest, _assessment_pb2.Measure]
+    """The office reminds a measure of a status report it owes (once per period and kind);
+    the reminder is an event other systems can act on. `portfolio calendar remind` sends
+    one to everyone the reporting calendar names.
+    """
 
 @_typing.type_check_only
 class AssessmentServiceAsyncStub(AssessmentServiceStub):
@@ -75,6 +80,11 @@ class AssessmentServiceAsyncStub(AssessmentServiceStub):
     CompleteMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.CompleteMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
     PauseMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.PauseMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
     WithdrawMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.WithdrawMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    RemindMeasure: _aio.UnaryUnaryMultiCallable[_assessment_pb2.RemindMeasureRequest, _assessment_pb2.Measure]  # type: ignore[assignment]
+    """The office reminds a measure of a status report it owes (once per period and kind);
+    the reminder is an event other systems can act on. `portfolio calendar remind` sends
+    one to everyone the reporting calendar names.
+    """
 
 class AssessmentServiceServicer(metaclass=_abc_1.ABCMeta):
     """Assessment owns the measures of the national portfolio: their assessment against the
@@ -144,5 +154,16 @@ class AssessmentServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _assessment_pb2.WithdrawMeasureRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]: ...
+
+    @_abc_1.abstractmethod
+    def RemindMeasure(
+        self,
+        request: _assessment_pb2.RemindMeasureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_assessment_pb2.Measure, _abc.Awaitable[_assessment_pb2.Measure]]:
+        """The office reminds a measure of a status report it owes (once per period and kind);
+        the reminder is an event other systems can act on. `portfolio calendar remind` sends
+        one to everyone the reporting calendar names.
+        """
 
 def add_AssessmentServiceServicer_to_server(servicer: AssessmentServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
