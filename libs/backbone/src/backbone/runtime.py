@@ -73,6 +73,7 @@ class ServiceRunner:
         self._broker: KafkaBroker | None = None
         self._epochs: list[BrokerEpoch] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._relay_task: asyncio.Task[None] | None = None
         self._metrics_server: object | None = None
         self.kafka_ready = asyncio.Event()
 
@@ -126,7 +127,7 @@ class ServiceRunner:
                 idle_sleep_s=s.relay_idle_sleep_s,
             )
             await self.relay.start()
-            self._tasks.append(asyncio.create_task(self.relay.run(self.stop_event)))
+            self._relay_task = asyncio.create_task(self.relay.run(self.stop_event))
         if svc.consumers:
             self._broker = KafkaBroker(
                 s.kafka_bootstrap_servers,
@@ -177,6 +178,13 @@ class ServiceRunner:
             with contextlib.suppress(Exception):
                 await consumer.stop()
         self.consumers = []
+        if self._relay_task is not None:
+            # A failed connection attempt must not leave a relay behind: a second one
+            # would publish the same log concurrently.
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._relay_task
+            self._relay_task = None
         if self.relay is not None:
             with contextlib.suppress(Exception):
                 await self.relay.stop()
@@ -195,9 +203,10 @@ class ServiceRunner:
             await self._broker.stop()  # waits for the batch in hand
             self._broker = None
         self.stop_event.set()
-        for task in self._tasks:
+        tasks = [*self._tasks, *([self._relay_task] if self._relay_task else [])]
+        for task in tasks:  # the relay finishes the batch in hand
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, self.settings.shutdown_grace_s)
+                await asyncio.wait_for(asyncio.shield(task), self.settings.shutdown_grace_s)
         await self._close_kafka()
         if self._metrics_server is not None:
             self._metrics_server.shutdown()  # type: ignore[attr-defined]
