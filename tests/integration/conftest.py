@@ -1,4 +1,4 @@
-"""intake, assessment and reporting in this process, on a real broker, called over gRPC.
+"""The four services in this process, on a real broker, called over gRPC.
 
 Each service has its own in-memory store and its own gRPC server on a free port; they
 talk over the Kafka-protocol broker exactly as the deployed processes do.
@@ -26,6 +26,8 @@ from eportfolio.intake.v1 import intake_pb2_grpc
 from eportfolio.reporting.v1 import reporting_pb2_grpc
 from intake.main import create_service as create_intake
 from intake.settings import IntakeSettings
+from korona.main import create_service as create_korona
+from korona.settings import KoronaSettings
 from reporting.main import create_service as create_reporting
 from reporting.settings import ReportingSettings
 
@@ -93,6 +95,7 @@ async def _system(kafka: str) -> AsyncIterator[System]:
     runners = {
         "intake": ServiceRunner(create_intake(IntakeSettings(**common))),
         "assessment": ServiceRunner(create_assessment(AssessmentSettings(**common))),
+        "korona": ServiceRunner(create_korona(KoronaSettings(**common))),
         "reporting": ServiceRunner(create_reporting(ReportingSettings(**common))),
     }
     for runner in runners.values():

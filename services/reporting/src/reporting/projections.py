@@ -7,6 +7,7 @@ tracking record in one transaction, so a projection never applies a message twic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
 
@@ -109,6 +110,13 @@ def _segment_from(measure_id: int, period: str, segment: str, months: list[int])
     )
 
 
+def utc_text(moment: datetime) -> str:
+    """A moment as sortable text: ISO 8601 in UTC (naive times are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
 def ops_for(delivery: Delivery) -> list[Op]:  # noqa: PLR0911 - one branch per event type
     p = delivery.payload
     env = delivery.envelope
@@ -147,9 +155,15 @@ def ops_for(delivery: Delivery) -> list[Op]:  # noqa: PLR0911 - one branch per e
         return [
             (
                 "INSERT INTO {s}rpt_proposals "
-                "(proposal_id, title, category_code, received_at, state) "
-                "VALUES (?, ?, ?, ?, 'registered') ON CONFLICT (proposal_id) DO NOTHING",
-                (p.proposal_id, p.title, p.category_code, p.received_at.isoformat()),
+                "(proposal_id, title, category_code, received_at, recorded_at, state) "
+                "VALUES (?, ?, ?, ?, ?, 'registered') ON CONFLICT (proposal_id) DO NOTHING",
+                (
+                    p.proposal_id,
+                    p.title,
+                    p.category_code,
+                    utc_text(p.received_at),
+                    utc_text(env.recorded_at),
+                ),
             )
         ]
     return []

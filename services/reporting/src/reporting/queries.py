@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from backbone.errors import NotFoundError
+from reporting.projections import utc_text
 from reporting.store import ReadModelStore
 
 COLOURS = ("green", "yellow", "red")
@@ -235,11 +236,25 @@ def dependencies(
     )
 
 
-def korona_report(store: ReadModelStore) -> tuple[int, list[tuple[str, int]]]:
-    """Total proposals and proposals per category code."""
-    rows = store.query(
-        "SELECT category_code, COUNT(*) FROM {s}rpt_proposals GROUP BY category_code "
-        "ORDER BY category_code"
-    )
+KORONA_BY_RECEIVED = (
+    "SELECT category_code, COUNT(*) FROM {s}rpt_proposals WHERE received_at <= ? "
+    "GROUP BY category_code ORDER BY category_code"
+)
+KORONA_BY_RECORDED = (
+    "SELECT category_code, COUNT(*) FROM {s}rpt_proposals WHERE recorded_at <= ? "
+    "GROUP BY category_code ORDER BY category_code"
+)
+
+
+def korona_report(
+    store: ReadModelStore, as_of: datetime | None = None, *, recorded: bool = False
+) -> tuple[int, list[tuple[str, int]]]:
+    """Total proposals and proposals per category code, as of a moment.
+
+    By default ``as_of`` is domain time: proposals *received* by then. With
+    ``recorded=True`` it is the system's time: proposals *recorded* by then.
+    """
+    moment = utc_text(as_of) if as_of else "9999"
+    rows = store.query(KORONA_BY_RECORDED if recorded else KORONA_BY_RECEIVED, (moment,))
     by_category = [(str(code), int(n)) for code, n in rows]
     return sum(n for _, n in by_category), by_category

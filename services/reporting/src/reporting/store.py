@@ -66,6 +66,7 @@ TABLES = [
         title TEXT NOT NULL,
         category_code TEXT NOT NULL,
         received_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
         state TEXT NOT NULL)""",
 ]
 

@@ -79,8 +79,21 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def GetKoronaReport(  # noqa: N802
         self, request: reporting_pb2.GetKoronaReportRequest, context: Any
     ) -> reporting_pb2.KoronaReport:
-        total, by_category = await asyncio.to_thread(korona_report, self.store)
+        v = Violations()
+        as_of = check.timestamp(request.as_of, "as_of", v)
+        if request.axis not in (
+            common_pb2.TIME_AXIS_UNSPECIFIED,
+            common_pb2.TIME_AXIS_DOMAIN,
+            common_pb2.TIME_AXIS_RECORDED,
+        ):
+            v.add("axis", f"unknown time axis {request.axis}; use DOMAIN or RECORDED")
+        v.raise_if_any()
+        recorded = request.axis == common_pb2.TIME_AXIS_RECORDED
+        total, by_category = await asyncio.to_thread(
+            lambda: korona_report(self.store, as_of, recorded=recorded)
+        )
         return reporting_pb2.KoronaReport(
+            as_of=as_of.astimezone(UTC).isoformat() if as_of else "",
             total=total,
             by_category=[reporting_pb2.CategoryLine(code=c, proposals=n) for c, n in by_category],
         )

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!eportfolio/common/v1/common.proto\x12\x14\x65portfolio.common.v1\"X\n\x07Receipt\x12\x12\n\nreceipt_id\x18\x01 \x01(\t\x12\x13\n\x0breceived_at\x18\x02 \x01(\t\x12\x12\n\nsubject_id\x18\x03 \x01(\t\x12\x10\n\x08replayed\x18\x04 \x01(\x08\".\n\nBudgetLine\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x12\n\namount_nok\x18\x02 \x01(\x03\"D\n\x10\x46undedBudgetLine\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x0e\n\x06\x66under\x18\x02 \x01(\t\x12\x12\n\namount_nok\x18\x03 \x01(\x03*U\n\x06\x43olour\x12\x16\n\x12\x43OLOUR_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x43OLOUR_GREEN\x10\x01\x12\x11\n\rCOLOUR_YELLOW\x10\x02\x12\x0e\n\nCOLOUR_RED\x10\x03*~\n\x07Segment\x12\x17\n\x13SEGMENT_UNSPECIFIED\x10\x00\x12\x14\n\x10SEGMENT_SAMSTYRE\x10\x01\x12\x16\n\x12SEGMENT_KOORDINERE\x10\x02\x12\x15\n\x11SEGMENT_OBSERVERE\x10\x03\x12\x15\n\x11SEGMENT_INSPIRERE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!eportfolio/common/v1/common.proto\x12\x14\x65portfolio.common.v1\"X\n\x07Receipt\x12\x12\n\nreceipt_id\x18\x01 \x01(\t\x12\x13\n\x0breceived_at\x18\x02 \x01(\t\x12\x12\n\nsubject_id\x18\x03 \x01(\t\x12\x10\n\x08replayed\x18\x04 \x01(\x08\".\n\nBudgetLine\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x12\n\namount_nok\x18\x02 \x01(\x03\"D\n\x10\x46undedBudgetLine\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x0e\n\x06\x66under\x18\x02 \x01(\t\x12\x12\n\namount_nok\x18\x03 \x01(\x03*U\n\x06\x43olour\x12\x16\n\x12\x43OLOUR_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x43OLOUR_GREEN\x10\x01\x12\x11\n\rCOLOUR_YELLOW\x10\x02\x12\x0e\n\nCOLOUR_RED\x10\x03*S\n\x08TimeAxis\x12\x19\n\x15TIME_AXIS_UNSPECIFIED\x10\x00\x12\x14\n\x10TIME_AXIS_DOMAIN\x10\x01\x12\x16\n\x12TIME_AXIS_RECORDED\x10\x02*~\n\x07Segment\x12\x17\n\x13SEGMENT_UNSPECIFIED\x10\x00\x12\x14\n\x10SEGMENT_SAMSTYRE\x10\x01\x12\x16\n\x12SEGMENT_KOORDINERE\x10\x02\x12\x15\n\x11SEGMENT_OBSERVERE\x10\x03\x12\x15\n\x11SEGMENT_INSPIRERE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COLOUR']._serialized_start=267
   _globals['_COLOUR']._serialized_end=352
-  _globals['_SEGMENT']._serialized_start=354
-  _globals['_SEGMENT']._serialized_end=480
+  _globals['_TIMEAXIS']._serialized_start=354
+  _globals['_TIMEAXIS']._serialized_end=437
+  _globals['_SEGMENT']._serialized_start=439
+  _globals['_SEGMENT']._serialized_end=565
   _globals['_RECEIPT']._serialized_start=59
   _globals['_RECEIPT']._serialized_end=147
   _globals['_BUDGETLINE']._serialized_start=149

@@ -39,6 +39,26 @@ COLOUR_YELLOW: Colour.ValueType  # 2
 COLOUR_RED: Colour.ValueType  # 3
 Global___Colour: _TypeAlias = Colour  # noqa: Y015
 
+class _TimeAxis:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TimeAxisEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TimeAxis.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TIME_AXIS_UNSPECIFIED: _TimeAxis.ValueType  # 0
+    TIME_AXIS_DOMAIN: _TimeAxis.ValueType  # 1
+    TIME_AXIS_RECORDED: _TimeAxis.ValueType  # 2
+
+class TimeAxis(_TimeAxis, metaclass=_TimeAxisEnumTypeWrapper):
+    """Which time "as of" refers to: when a fact held in the domain (a proposal's receipt,
+    a report's period), or when the system recorded it. The domain axis is the default.
+    """
+
+TIME_AXIS_UNSPECIFIED: TimeAxis.ValueType  # 0
+TIME_AXIS_DOMAIN: TimeAxis.ValueType  # 1
+TIME_AXIS_RECORDED: TimeAxis.ValueType  # 2
+Global___TimeAxis: _TypeAlias = TimeAxis  # noqa: Y015
+
 class _Segment:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015

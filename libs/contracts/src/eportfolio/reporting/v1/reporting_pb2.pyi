@@ -218,12 +218,20 @@ Global___PortfolioReport: _TypeAlias = PortfolioReport  # noqa: Y015
 class GetKoronaReportRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    AS_OF_FIELD_NUMBER: _builtins.int
+    AXIS_FIELD_NUMBER: _builtins.int
+    as_of: _builtins.str
+    """The moment the view is for (RFC 3339); empty = now."""
+    axis: _common_pb2.TimeAxis.ValueType
     def __init__(
         self,
+        *,
+        as_of: _builtins.str = ...,
+        axis: _common_pb2.TimeAxis.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "axis", b"axis"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -257,7 +265,10 @@ class KoronaReport(_message.Message):
 
     TOTAL_FIELD_NUMBER: _builtins.int
     BY_CATEGORY_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
     total: _builtins.int
+    as_of: _builtins.str
+    """The moment the view is for (RFC 3339, UTC), empty for now."""
     @_builtins.property
     def by_category(self) -> _containers.RepeatedCompositeFieldContainer[Global___CategoryLine]: ...
     def __init__(
@@ -265,10 +276,11 @@ class KoronaReport(_message.Message):
         *,
         total: _builtins.int = ...,
         by_category: _abc.Iterable[Global___CategoryLine] | None = ...,
+        as_of: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["by_category", b"by_category", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "by_category", b"by_category", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

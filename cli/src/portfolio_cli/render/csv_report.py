@@ -1,0 +1,79 @@
+"""Reports as CSV for spreadsheets (``--format csv``): one row per measure or category.
+
+Chosen for Excel with Norwegian settings, where a double click should just work:
+UTF-8 with a byte order mark (so Excel reads æøå right), ``;`` between fields (Excel's
+list separator where the comma is the decimal sign), a decimal comma and no thousands
+grouping (``1,5``, ``1571``, so Excel reads numbers as numbers), CRLF line ends, and
+quotes only where a field needs them. A colour or segment that is not reported or not
+placed is an empty field, as in the directorate's own table ("Vedlegg 1"); ``Rapportert``
+is ``Ja`` or ``Nei``. Python reads it back with
+``csv.reader(open(path, encoding="utf-8-sig", newline=""), delimiter=";")``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from portfolio_cli.colours import NORWEGIAN
+from portfolio_cli.render.view import KoronaView, PortfolioView
+
+BOM = "\ufeff"
+SEPARATOR = ";"
+PORTFOLIO_HEADERS = (
+    "Nr",
+    "Tiltak",
+    "Ansvarlig virksomhet",
+    "Innsatsområde",
+    "Segment",
+    "Status",
+    "Risiko",
+    "Budsjett (MNOK)",
+    "Rapportert",
+)
+KORONA_HEADERS = ("Kode", "Kategori", "Forslag")
+
+
+def decimal_comma(value: float) -> str:
+    """A number as Norwegian Excel reads it: decimal comma, no grouping ("1,5", "1571")."""
+    text = format(Decimal(str(value)), "f")
+    if "." in text:
+        return text.rstrip("0").rstrip(".").replace(".", ",")
+    return text
+
+
+def _write(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=SEPARATOR, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return BOM + buffer.getvalue()
+
+
+def portfolio_csv(data: Mapping[str, Any]) -> str:
+    """One row per measure, in the report's order, headed by ``PORTFOLIO_HEADERS``."""
+    view = PortfolioView.from_json(data)
+    rows = [
+        [
+            str(m.measure_id),
+            m.name,
+            m.agency,
+            m.strategic_area,
+            m.segment.capitalize() if m.segment else "",
+            NORWEGIAN[m.status] if m.status else "",
+            NORWEGIAN[m.risk] if m.risk else "",
+            decimal_comma(m.budget_mnok),
+            "Ja" if m.reported else "Nei",
+        ]
+        for m in view.measures
+    ]
+    return _write(PORTFOLIO_HEADERS, rows)
+
+
+def korona_csv(data: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """One row per category: code, name (empty when unknown), proposals."""
+    view = KoronaView.from_json(data, names)
+    return _write(KORONA_HEADERS, [[c.code, c.name, str(c.proposals)] for c in view.categories])

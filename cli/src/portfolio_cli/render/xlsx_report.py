@@ -1,0 +1,267 @@
+"""Reports as Excel workbooks (``--format xlsx``), numbers kept numeric.
+
+Portfolio: sheets "Oppsummering" (totals; status and risk colours with counts and
+shares), "Tiltak" (one row per measure, autofilter, frozen header), "Virksomheter"
+(per responsible agency) and "Segmenter" (per portfolio segment). Corona portfolio:
+"Oppsummering" and "Kategorier". Budgets are numbers in million NOK and shares are
+fractions shown as per cent, so the figures can be summed and charted in Excel.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from portfolio_cli.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
+from portfolio_cli.render import nb, palette
+from portfolio_cli.render.view import GroupLine, KoronaView, PortfolioView
+
+Cell = str | int | float | date | None
+
+WHOLE = "#,##0"
+FRACTION = "#,##0.0##"
+SHARE = "0 %"
+DAY = "dd.mm.yyyy"
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor=palette.ACCENT.lstrip("#"))
+_SUM_BORDER = Border(top=Side(style="thin", color="1F3B5C"))
+_TONES = {
+    colour: PatternFill("solid", fgColor=palette.TINT[colour].lstrip("#")) for colour in Colour
+}
+_COLOURS: tuple[Colour | None, ...] = (Colour.GREEN, Colour.YELLOW, Colour.RED, None)
+
+
+def _number_format(value: float) -> str:
+    return WHOLE if float(value).is_integer() else FRACTION
+
+
+def _amount(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _header(sheet: Worksheet, row: int, headers: Sequence[str]) -> None:
+    for column, text in enumerate(headers, start=1):
+        cell = sheet.cell(row=row, column=column, value=text)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.row_dimensions[row].height = 30
+
+
+def _fit_columns(sheet: Worksheet, minimum: int = 8, maximum: int = 60) -> None:
+    """Column widths from the longest value (as shown) in each column."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            value = cell.value
+            shown = nb.number(value) if isinstance(value, int | float) else str(value)
+            column = int(cell.column or 1)
+            widths[column] = max(widths.get(column, 0), len(shown))
+    for column, width in widths.items():
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = max(minimum, min(maximum, width + 2))
+
+
+def _put(sheet: Worksheet, row: int, values: Iterable[Cell]) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            cell.number_format = _number_format(value)
+        elif isinstance(value, date):
+            cell.number_format = DAY
+            cell.alignment = Alignment(horizontal="left")
+
+
+def _share(sheet: Worksheet, row: int, column: int, part: float, whole: float) -> None:
+    cell = sheet.cell(row=row, column=column, value=(part / whole) if whole else 0)
+    cell.number_format = SHARE
+
+
+def _sum_row(sheet: Worksheet, row: int) -> None:
+    for cell in sheet[row]:
+        cell.font = Font(bold=True)
+        cell.border = _SUM_BORDER
+
+
+def _finish(sheet: Worksheet, header_row: int, last_row: int, columns: int) -> None:
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(last_row, header_row)}"
+    sheet.print_options.gridLines = False
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+
+
+def _group_sheet(
+    workbook: Workbook, title: str, label: str, lines: Sequence[GroupLine], total_mnok: float
+) -> None:
+    sheet = workbook.create_sheet(title)
+    _header(sheet, 1, [label, "Antall tiltak", "Budsjett (MNOK)", "Andel av budsjett"])
+    row = 1
+    for row, line in enumerate(lines, start=2):
+        _put(sheet, row, [line.label, line.measures, _amount(line.budget_mnok)])
+        _share(sheet, row, 4, line.budget_mnok, total_mnok)
+    last = row
+    total = sum(line.budget_mnok for line in lines)
+    _put(sheet, last + 1, ["Sum", sum(line.measures for line in lines), _amount(total)])
+    _share(sheet, last + 1, 4, total, total_mnok)
+    _sum_row(sheet, last + 1)
+    _finish(sheet, 1, last, 4)
+    _fit_columns(sheet)
+
+
+def _workbook(title: str) -> Workbook:
+    workbook = Workbook()
+    workbook.properties.title = title
+    workbook.properties.creator = "portfolio"
+    workbook.properties.language = "nb-NO"
+    return workbook
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _title(sheet: Worksheet, text: str) -> None:
+    sheet["A1"] = text
+    sheet["A1"].font = Font(bold=True, size=14, color=palette.ACCENT.lstrip("#"))
+
+
+def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
+    """The portfolio report as an XLSX workbook (see the module's description)."""
+    view = PortfolioView.from_json(data)
+    title = f"Nasjonal e-helseportefølje – rapport for {nb.period_name(view.period)}"
+    workbook = _workbook(title)
+    summary = workbook.active
+    assert summary is not None  # a new workbook always has its first sheet
+    summary.title = "Oppsummering"
+    _title(summary, title)
+    year = nb.period_year(view.period)
+    facts: list[tuple[str, Cell]] = [
+        ("Rapporteringsperiode", view.period),
+        *([("Per", view.as_of)] if view.as_of else []),
+        ("Antall tiltak", view.measure_count),
+        (f"Samlet budsjett {year} (MNOK)".replace("  ", " "), _amount(view.budget_total_mnok)),
+        ("Laget", made_on),
+    ]
+    for row, (label, value) in enumerate(facts, start=3):
+        _put(summary, row, [label, value])
+        summary.cell(row=row, column=1).font = Font(bold=True)
+    header_row = 3 + len(facts) + 1
+    _header(
+        summary,
+        header_row,
+        ["Farge", "Status (antall)", "Status (andel)", "Risiko (antall)", "Risiko (andel)"],
+    )
+    for row, colour in enumerate(_COLOURS, start=header_row + 1):
+        name = NORWEGIAN[colour] if colour else NOT_REPORTED_NB
+        _put(summary, row, [name, view.status.of(colour), None, view.risk.of(colour)])
+        _share(summary, row, 3, view.status.of(colour), view.status.total)
+        _share(summary, row, 5, view.risk.of(colour), view.risk.total)
+        if colour:
+            summary.cell(row=row, column=1).fill = _TONES[colour]
+    sum_row = header_row + len(_COLOURS) + 1
+    _put(summary, sum_row, ["Sum", view.status.total, None, view.risk.total])
+    _share(summary, sum_row, 3, view.status.total, view.status.total)
+    _share(summary, sum_row, 5, view.risk.total, view.risk.total)
+    _sum_row(summary, sum_row)
+    summary.column_dimensions["A"].width = 30
+    for letter in "BCDE":
+        summary.column_dimensions[letter].width = 16
+
+    sheet = workbook.create_sheet("Tiltak")
+    headers = [
+        "Nr",
+        "Tiltak",
+        "Ansvarlig virksomhet",
+        "Innsatsområde",
+        "Segment",
+        "Status",
+        "Risiko",
+        "Budsjett (MNOK)",
+        "Rapportert",
+    ]
+    _header(sheet, 1, headers)
+    row = 1
+    for row, m in enumerate(view.measures, start=2):
+        _put(
+            sheet,
+            row,
+            [
+                m.measure_id,
+                m.name,
+                m.agency,
+                m.strategic_area,
+                m.segment.capitalize() if m.segment else None,
+                NORWEGIAN[m.status] if m.status else None,
+                NORWEGIAN[m.risk] if m.risk else None,
+                _amount(m.budget_mnok),
+                "Ja" if m.reported else "Nei",
+            ],
+        )
+        sheet.cell(row=row, column=1).number_format = "0"
+        for column, colour in ((6, m.status), (7, m.risk)):
+            if colour:
+                sheet.cell(row=row, column=column).fill = _TONES[colour]
+    _finish(sheet, 1, row, len(headers))
+    _fit_columns(sheet)
+    sheet.column_dimensions["B"].width = 50
+    sheet.column_dimensions["D"].width = 50
+
+    _group_sheet(
+        workbook, "Virksomheter", "Ansvarlig virksomhet", view.agencies, view.budget_total_mnok
+    )
+    _group_sheet(workbook, "Segmenter", "Segment", view.segments, view.budget_total_mnok)
+    return _save(workbook)
+
+
+def korona_xlsx(
+    data: Mapping[str, Any], names: Mapping[str, str] | None = None, *, made_on: date
+) -> bytes:
+    """The corona report as an XLSX workbook: "Oppsummering" and "Kategorier"."""
+    view = KoronaView.from_json(data, names)
+    title = "Koronaporteføljen – forslag per kategori"
+    workbook = _workbook(title)
+    summary = workbook.active
+    assert summary is not None  # a new workbook always has its first sheet
+    summary.title = "Oppsummering"
+    _title(summary, title)
+    facts: list[tuple[str, Cell]] = [
+        ("Antall forslag", view.total),
+        ("Antall kategorier", len(view.categories)),
+        *([("Per", view.as_of)] if view.as_of else []),
+        ("Laget", made_on),
+    ]
+    for row, (label, value) in enumerate(facts, start=3):
+        _put(summary, row, [label, value])
+        summary.cell(row=row, column=1).font = Font(bold=True)
+    summary.column_dimensions["A"].width = 22
+    summary.column_dimensions["B"].width = 14
+
+    sheet = workbook.create_sheet("Kategorier")
+    _header(sheet, 1, ["Kode", "Kategori", "Forslag", "Andel"])
+    row = 1
+    for row, c in enumerate(view.categories, start=2):
+        _put(sheet, row, [c.code, c.name or None, c.proposals])
+        _share(sheet, row, 4, c.proposals, view.total)
+    last = row
+    _put(sheet, last + 1, ["Sum", None, sum(c.proposals for c in view.categories)])
+    _share(sheet, last + 1, 4, sum(c.proposals for c in view.categories), view.total)
+    _sum_row(sheet, last + 1)
+    _finish(sheet, 1, last, 4)
+    _fit_columns(sheet)
+    return _save(workbook)
