@@ -57,7 +57,9 @@ async def submit(system: System, agency: str = FHI, **fields: Any) -> int:
     request = intake_pb2.SubmitMeasureRequest(
         name=fields.pop("name", "Digital smittesporing"), responsible_agency=agency, **fields
     )
-    receipt = await system.intake.SubmitMeasure(request, metadata=caller(agency, "agency"))
+    # a measure already in the portfolio (a historical table) is the office's to register
+    who = AS_OFFICE if request.in_portfolio_since else caller(agency, "agency")
+    receipt = await system.intake.SubmitMeasure(request, metadata=who)
     measure_id = int(receipt.subject_id)
     await measure(system, measure_id)
     return measure_id
@@ -189,6 +191,10 @@ async def test_an_agency_submits_only_its_own_measures_and_auditors_only_read(
         )
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
+    code, _ = await refused(system.intake.SubmitMeasure(
+        intake_pb2.SubmitMeasureRequest(name="X", responsible_agency=FHI,
+                                        in_portfolio_since="2020-03"), metadata=AS_FHI))
+    assert code == grpc.StatusCode.PERMISSION_DENIED, "inclusion is the office's decision"
     nhn_measure = await submit(system, NHN)
     code, _ = await refused(
         system.intake.SubmitStatusReport(
@@ -667,3 +673,57 @@ async def test_a_reminder_is_an_event_issued_once_per_period_and_kind(system: Sy
         )
     )
     assert code == grpc.StatusCode.FAILED_PRECONDITION, "it has reported"
+
+
+# --- as of a past moment -----------------------------------------------------------------
+
+
+async def test_the_portfolio_report_answers_as_of_a_past_moment_on_either_time_axis(
+    system: System,
+) -> None:
+    """Domain time: when a report was given. Recorded time: when the system stored it."""
+    # a measure from a historical table: in the portfolio since 2019-03, as told then
+    measure_id = await submit(
+        system, in_portfolio_since="2019-03", reported_at="2019-03-01T12:00:00+01:00"
+    )
+    first = await report(
+        system,
+        measure_id,
+        "2019-03",
+        status=common_pb2.COLOUR_RED,
+        explanation="Forsinket",
+        reported_at="2019-03-20T12:00:00+01:00",
+    )
+    second = await report(
+        system,
+        measure_id,
+        "2019-03",
+        status=common_pb2.COLOUR_GREEN,
+        reported_at="2019-04-02T12:00:00+02:00",
+    )
+    now = await portfolio(system, "2019-03", until=shows(measure_id, report_receipt_id=second))
+    assert line(now, measure_id).status == common_pb2.COLOUR_GREEN
+
+    async def as_of(moment: str, axis: int = 0) -> Any:
+        return await system.reporting.GetPortfolioReport(
+            reporting_pb2.GetPortfolioReportRequest(period="2019-03", as_of=moment, axis=axis)
+        )
+
+    late_march = await as_of("2019-03-25T00:00:00+01:00")
+    assert (
+        line(late_march, measure_id).status,
+        line(late_march, measure_id).report_receipt_id,
+    ) == (common_pb2.COLOUR_RED, first), "the correction was given in April"
+    assert late_march.as_of == "2019-03-24T23:00:00+00:00"
+    # Recorded time: on 25 March 2019 the system knew nothing of this measure.
+    recorded = await as_of("2019-03-25T00:00:00+01:00", common_pb2.TIME_AXIS_RECORDED)
+    assert line(recorded, measure_id) is None
+    # Recorded time now-ish: everything recorded so far, the correction included.
+    recorded_now = await as_of("2999-01-01T00:00:00Z", common_pb2.TIME_AXIS_RECORDED)
+    assert line(recorded_now, measure_id).report_receipt_id == second
+    code, fields = await refused(
+        system.reporting.GetPortfolioReport(
+            reporting_pb2.GetPortfolioReportRequest(period="2019-03", as_of="i går", axis=9)
+        )
+    )
+    assert (code, sorted(fields)) == (grpc.StatusCode.INVALID_ARGUMENT, ["as_of", "axis"])

@@ -285,7 +285,11 @@ class _Run:
     async def _submit(self, row: ChangeRow, since: str) -> None:
         try:
             await self.intake.call(
-                "SubmitMeasure", submit_request(row, since), self.agency(row), SUBMIT
+                # only the office registers a measure as already in the portfolio
+                "SubmitMeasure",
+                submit_request(row, since),
+                self.office,
+                SUBMIT,
             )
         except CallError as exc:
             if exc.failure.code != "ALREADY_EXISTS":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from eportfolio.intake.v1 import intake_pb2_grpc  # type: ignore[import-untyped, unused-ignore]
+from portfolio_cli.caller import OFFICE_AGENCY
 from portfolio_cli.intake_messages import caller_metadata, measure_request, report_request
 from portfolio_cli.report_wait import wait_for_receipts
 from portfolio_cli.row_errors import errors_of
@@ -91,13 +92,15 @@ class _Run:
 
     async def import_row(self, row: MeasureRow) -> tuple[str | None, list[RowError]]:
         metadata = caller_metadata(row.responsible_agency, self.correlation_id)
+        # A historical table puts measures in the portfolio: that is the office's to record.
+        as_office = caller_metadata(OFFICE_AGENCY, self.correlation_id, role="office")
         async with self.limit:
             try:
                 await call(
                     "SubmitMeasure",
                     self.stub.SubmitMeasure,
                     measure_request(row, self.period),
-                    metadata=metadata,
+                    metadata=as_office,
                     policy=self.policy,
                 )
             except CallError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
 from eportfolio.intake.v1 import intake_pb2  # type: ignore[import-untyped, unused-ignore]
 from portfolio_cli.colours import Colour
@@ -42,6 +44,7 @@ def measure_request(row: MeasureRow, period: str) -> intake_pb2.SubmitMeasureReq
         owner=row.owner,
         strategic_area=row.strategic_area,
         in_portfolio_since=period,
+        reported_at=historical_time(period),
     )
 
 
@@ -53,6 +56,7 @@ def report_request(row: MeasureRow, period: str) -> intake_pb2.SubmitStatusRepor
     """
     return intake_pb2.SubmitStatusReportRequest(
         historical_import=True,
+        reported_at=historical_time(period),
         idempotency_key=report_key(row, period),
         measure_id=row.measure_id,
         period=period,
@@ -65,14 +69,21 @@ def report_request(row: MeasureRow, period: str) -> intake_pb2.SubmitStatusRepor
     )
 
 
-def caller_metadata(agency: str, correlation_id: str) -> Metadata:
-    """Who calls: the row's agency (percent-encoded when not plain ASCII), the CLI user."""
+def caller_metadata(agency: str, correlation_id: str, role: str = CLI_ROLE) -> Metadata:
+    """Who calls: an agency (percent-encoded when not plain ASCII) in a role, the CLI user."""
     return (
         ("x-agency", header_value(agency)),
         ("x-user", CLI_USER),
-        ("x-role", CLI_ROLE),
+        ("x-role", role),
         ("x-correlation-id", correlation_id),
     )
+
+
+def historical_time(period: str) -> str:
+    """When a historical table's figures held: the last day of its period, at noon UTC."""
+    year, month = int(period[:4]), int(period[5:7])
+    last_day = calendar.monthrange(year, month)[1]
+    return f"{period}-{last_day:02d}T12:00:00+00:00"
 
 
 def status_report_request(

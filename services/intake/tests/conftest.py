@@ -30,7 +30,7 @@ def _measure(measure_id: int = 7, **changes: Any) -> SubmitMeasure:
         "responsible_agency": "helsedir",
         "owner": "Kari",
         "strategic_area": "Samhandling",
-        "in_portfolio_since": "2024-01",
+        "in_portfolio_since": None,
     }
     return SubmitMeasure(**{**fields, **changes})
 

@@ -46,6 +46,8 @@ class MeasureSubmitted(Payload):
     proposed_segment: str | None = None
     operating_cost_nok_per_year: int = 0
     candidate_for: int | None = None
+    reported_at: datetime | None = None
+    """When the measure was submitted (historical imports); None = ``received_at``."""
 
 
 @register("StatusReportSubmitted", 1)
@@ -66,6 +68,8 @@ class StatusReportSubmitted(Payload):
     obstacles: str = ""
     experiences: str = ""
     dependency_notes: str = ""
+    reported_at: datetime | None = None
+    """When the report was given (historical imports); None = ``received_at``."""
 
 
 @register("ProposalSubmitted", 1)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from backbone.access import AUDITOR, require_office_or_owner
+from backbone.access import AUDITOR, OFFICE, require_office_or_owner, require_role
 from backbone.domain import TracedAggregate, current_meta, stable_id
 from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError, PermissionDeniedError
 from backbone.persistence import ServiceApplication
@@ -45,6 +45,8 @@ class SubmitMeasure:
     proposed_segment: str | None = None
     operating_cost_nok_per_year: int = 0
     candidate_for: int | None = None
+    reported_at: datetime | None = None
+    """Domain time of a historical submission; None = when received."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class SubmitStatusReport:
     obstacles: str = ""
     experiences: str = ""
     dependency_notes: str = ""
+    reported_at: datetime | None = None
+    """Domain time of a historical report; None = when received."""
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,14 @@ class IntakeApplication(ServiceApplication):
     max_attempts = 5
 
     def submit_measure(self, cmd: SubmitMeasure, idempotency_key: str) -> ReceiptView:
-        """A measure submitted by its agency (or the office); a new one gets the next id."""
+        """A measure submitted by its agency (or the office); a new one gets the next id.
+
+        Only the office may register a measure as already in the portfolio (historical
+        tables): for anyone else, inclusion is the office's decision in assessment.
+        """
         require_office_or_owner("submitting a measure", cmd.responsible_agency)
+        if cmd.in_portfolio_since:
+            require_role("registering a measure as already in the portfolio", OFFICE)
 
         def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             fields = asdict(cmd)
@@ -141,6 +151,7 @@ class IntakeApplication(ServiceApplication):
                 obstacles=cmd.obstacles,
                 experiences=cmd.experiences,
                 dependency_notes=cmd.dependency_notes,
+                reported_at=cmd.reported_at,
             )
             return [record]
 

@@ -27,16 +27,45 @@ HANDLED = {
 }
 
 
-def _measure_registered(p: a.MeasureRegistered, version: int, aggregate_id: str) -> list[Op]:
+class Stamp:
+    """Where and when a fact comes from: its log position and its two times."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        env = delivery.envelope
+        self.seq = env.position
+        self.at = utc_text(env.occurred_at)
+        self.rec = utc_text(env.recorded_at)
+
+    @property
+    def values(self) -> tuple[int, str, str]:
+        return (self.seq, self.at, self.rec)
+
+
+def _membership(
+    measure_id: int,
+    t: Stamp,
+    lifecycle: str,
+    since: str | None,
+    left_after: str | None,
+    way_forward: str = "",
+) -> Op:
+    return (
+        "INSERT INTO {s}rpt_membership (measure_id, seq, at, rec, lifecycle, since, left_after, "
+        "way_forward) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (measure_id, seq) DO NOTHING",
+        (measure_id, *t.values, lifecycle, since, left_after, way_forward),
+    )
+
+
+def _measure_registered(
+    p: a.MeasureRegistered, t: Stamp, version: int, aggregate_id: str
+) -> list[Op]:
     ops: list[Op] = [
         (
             "INSERT INTO {s}rpt_measures (measure_id, aggregate_id, name, responsible_agency, "
-            "owner, strategic_area, in_portfolio_since, left_after, lifecycle, way_forward, "
-            "candidate_for, version) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, '', ?, ?) "
+            "owner, strategic_area, candidate_for, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (measure_id) DO UPDATE SET name = excluded.name, "
             "responsible_agency = excluded.responsible_agency, owner = excluded.owner, "
             "strategic_area = excluded.strategic_area, "
-            "in_portfolio_since = excluded.in_portfolio_since, lifecycle = excluded.lifecycle, "
             "candidate_for = excluded.candidate_for, version = excluded.version",
             (
                 p.measure_id,
@@ -45,12 +74,11 @@ def _measure_registered(p: a.MeasureRegistered, version: int, aggregate_id: str)
                 p.responsible_agency,
                 p.owner,
                 p.strategic_area,
-                p.in_portfolio_since,
-                p.lifecycle,
                 p.candidate_for,
                 version,
             ),
         ),
+        _membership(p.measure_id, t, p.lifecycle, p.in_portfolio_since, None),
         ("DELETE FROM {s}rpt_dependencies WHERE measure_id = ?", (p.measure_id,)),
     ]
     ops.extend(
@@ -63,18 +91,18 @@ def _measure_registered(p: a.MeasureRegistered, version: int, aggregate_id: str)
     return ops
 
 
-def _status_report(p: a.StatusReportRecorded) -> list[Op]:
+def _status_report(p: a.StatusReportRecorded, t: Stamp) -> list[Op]:
+    """A report is a new history row; the latest one for a period is the one that counts."""
     ops: list[Op] = [
         (
-            "INSERT INTO {s}rpt_status_reports (measure_id, period, status, risk, explanation, "
-            "explanation_missing, receipt_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (measure_id, period) DO UPDATE SET status = excluded.status, "
-            "risk = excluded.risk, explanation = excluded.explanation, "
-            "explanation_missing = excluded.explanation_missing, "
-            "receipt_id = excluded.receipt_id",
+            "INSERT INTO {s}rpt_status_reports (measure_id, period, seq, at, rec, status, risk, "
+            "explanation, explanation_missing, receipt_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (measure_id, period, seq) DO NOTHING",
             (
                 p.measure_id,
                 p.period,
+                *t.values,
                 p.status,
                 p.risk,
                 p.explanation,
@@ -82,32 +110,34 @@ def _status_report(p: a.StatusReportRecorded) -> list[Op]:
                 p.receipt_id,
             ),
         ),
-        # A later report for the same period replaces the earlier one, budget included.
-        (
-            "DELETE FROM {s}rpt_budgets WHERE measure_id = ? AND period = ?",
-            (p.measure_id, p.period),
-        ),
     ]
     ops.extend(
         (
-            "INSERT INTO {s}rpt_budgets (measure_id, year, period, amount_nok) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (measure_id, year, period) "
-            "DO UPDATE SET amount_nok = excluded.amount_nok",
-            (p.measure_id, line.year, p.period, line.amount_nok),
+            "INSERT INTO {s}rpt_budgets (measure_id, period, seq, year, amount_nok) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (measure_id, period, seq, year) DO NOTHING",
+            (p.measure_id, p.period, t.seq, line.year, line.amount_nok),
         )
         for line in p.budget
     )
     return ops
 
 
-def _segment_from(measure_id: int, period: str, segment: str, months: list[int]) -> Op:
-    """The measure is in ``segment`` from ``period`` on (a later move in the same period wins)."""
+def _segment_from(measure_id: int, t: Stamp, period: str, segment: str, months: list[int]) -> Op:
+    """The measure is in ``segment`` from ``period`` on (the latest placement wins)."""
     return (
-        "INSERT INTO {s}rpt_segments (measure_id, from_period, segment, report_months) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT (measure_id, from_period) DO UPDATE SET "
-        "segment = excluded.segment, report_months = excluded.report_months",
-        (measure_id, period, segment, ",".join(str(m) for m in months)),
+        "INSERT INTO {s}rpt_segments (measure_id, seq, at, rec, from_period, segment, "
+        "report_months) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (measure_id, seq) DO NOTHING",
+        (measure_id, *t.values, period, segment, ",".join(str(m) for m in months)),
     )
+
+
+# A lifecycle change keeps the measure's entry period from its latest membership row.
+_LEFT = (
+    "INSERT INTO {s}rpt_membership (measure_id, seq, at, rec, lifecycle, since, left_after, "
+    "way_forward) SELECT measure_id, ?, ?, ?, ?, since, "
+    "CASE WHEN since IS NULL THEN NULL ELSE ? END, ? FROM {s}rpt_membership "
+    "WHERE measure_id = ? ORDER BY seq DESC LIMIT 1"
+)
 
 
 def utc_text(moment: datetime) -> str:
@@ -120,37 +150,22 @@ def utc_text(moment: datetime) -> str:
 def ops_for(delivery: Delivery) -> list[Op]:  # noqa: PLR0911 - one branch per event type
     p = delivery.payload
     env = delivery.envelope
+    t = Stamp(delivery)
     if isinstance(p, a.MeasureRegistered):
-        return _measure_registered(p, env.aggregate_version, str(env.aggregate_id))
+        return _measure_registered(p, t, env.aggregate_version, str(env.aggregate_id))
     if isinstance(p, a.StatusReportRecorded):
-        return _status_report(p)
+        return _status_report(p, t)
     if isinstance(p, a.MeasureIncluded):
         return [
-            (
-                "UPDATE {s}rpt_measures SET lifecycle = 'active', in_portfolio_since = ? "
-                "WHERE measure_id = ?",
-                (p.period, p.measure_id),
-            ),
-            _segment_from(p.measure_id, p.period, p.segment, p.report_months),
+            _membership(p.measure_id, t, "active", p.period, None),
+            _segment_from(p.measure_id, t, p.period, p.segment, p.report_months),
         ]
     if isinstance(p, a.SegmentChanged):
-        return [_segment_from(p.measure_id, p.period, p.to_segment, p.report_months)]
+        return [_segment_from(p.measure_id, t, p.period, p.to_segment, p.report_months)]
     if isinstance(p, a.MeasureNotIncluded):
-        return [
-            (
-                "UPDATE {s}rpt_measures SET lifecycle = 'not_included' WHERE measure_id = ?",
-                (p.measure_id,),
-            )
-        ]
+        return [_membership(p.measure_id, t, "not_included", None, None)]
     if isinstance(p, a.MeasureLeft):
-        return [
-            (
-                "UPDATE {s}rpt_measures SET lifecycle = ?, way_forward = ?, "
-                "left_after = CASE WHEN in_portfolio_since IS NULL THEN NULL ELSE ? END "
-                "WHERE measure_id = ?",
-                (p.lifecycle, p.way_forward, p.period, p.measure_id),
-            )
-        ]
+        return [(_LEFT, (*t.values, p.lifecycle, p.period, p.way_forward, p.measure_id))]
     if isinstance(p, k.ProposalRegistered):
         return [
             (

@@ -75,49 +75,99 @@ def _counts(values: list[str | None]) -> dict[str, int]:
 
 
 SEGMENT_ORDER = ("samstyre", "koordinere", "observere", "inspirere", None)
-
-# Measures in the portfolio in a period, each with the segment it is in as of that period
-# (its latest placement from that period or before) and that segment's reporting months.
-_MEASURES_IN_PORTFOLIO = (
-    "SELECT m.measure_id, m.name, m.responsible_agency, m.strategic_area, "
-    "(SELECT s.segment FROM {s}rpt_segments s WHERE s.measure_id = m.measure_id "
-    " AND s.from_period <= ? ORDER BY s.from_period DESC LIMIT 1), "
-    "(SELECT s.report_months FROM {s}rpt_segments s WHERE s.measure_id = m.measure_id "
-    " AND s.from_period <= ? ORDER BY s.from_period DESC LIMIT 1) "
-    "FROM {s}rpt_measures m WHERE m.in_portfolio_since IS NOT NULL "
-    "AND m.in_portfolio_since <= ? AND (m.left_after IS NULL OR m.left_after >= ?) "
-    "ORDER BY m.measure_id"
-)
+END_OF_TIME = "9999"
 
 
-def measures_in_portfolio(store: ReadModelStore, period: str) -> list[tuple[Any, ...]]:
+@dataclass(frozen=True)
+class AsOf:
+    """The moment a view is for, on one of two time axes.
+
+    ``domain`` (the default): facts as they held in the domain by then (when a report was
+    given, when a decision took effect). ``recorded``: facts as the system had recorded
+    them by then. ``moment=None`` means now.
+    """
+
+    moment: datetime | None = None
+    recorded: bool = False
+
+    @property
+    def column(self) -> str:
+        return "rec" if self.recorded else "at"
+
+    @property
+    def bound(self) -> str:
+        return utc_text(self.moment) if self.moment else END_OF_TIME
+
+
+NOW = AsOf()
+
+
+def _measures_sql(c: str) -> str:
+    """Measures in the portfolio in a period, as of a moment on column ``c`` (at or rec),
+    each with the segment it is in then and that segment's reporting months."""
+    seg = (
+        "(SELECT s.{col} FROM {s}rpt_segments s WHERE s.measure_id = m.measure_id "  # noqa: S608 - the column is 'at' or 'rec'
+        f"AND s.from_period <= ? AND s.{c} <= ? "
+        "ORDER BY s.from_period DESC, s.seq DESC LIMIT 1)"
+    )
+    return (
+        "SELECT m.measure_id, m.name, m.responsible_agency, m.strategic_area, "  # noqa: S608 - the column is 'at' or 'rec'
+        + seg.replace("{col}", "segment")
+        + ", "
+        + seg.replace("{col}", "report_months")
+        + " FROM {s}rpt_measures m JOIN {s}rpt_membership ms ON ms.measure_id = m.measure_id "  # noqa: S608 - the column is 'at' or 'rec'
+        f"WHERE ms.seq = (SELECT MAX(x.seq) FROM {{s}}rpt_membership x "
+        f"WHERE x.measure_id = m.measure_id AND x.{c} <= ?) "
+        "AND ms.since IS NOT NULL AND ms.since <= ? "
+        "AND (ms.left_after IS NULL OR ms.left_after >= ?) ORDER BY m.measure_id"
+    )
+
+
+def _reports_sql(c: str) -> str:
+    """The status report that counts for each measure in a period, as of a moment."""
+    return (
+        "SELECT r.measure_id, r.status, r.risk, r.receipt_id, r.explanation "  # noqa: S608 - the column is 'at' or 'rec'
+        "FROM {s}rpt_status_reports r WHERE r.period = ? AND r.seq = ("
+        "SELECT MAX(x.seq) FROM {s}rpt_status_reports x WHERE x.measure_id = r.measure_id "
+        f"AND x.period = r.period AND x.{c} <= ?)"
+    )
+
+
+def _budgets_sql(c: str) -> str:
+    """Each measure's budget figures for a year from the reports that count, per period."""
+    return (
+        "SELECT b.measure_id, b.period, b.amount_nok FROM {s}rpt_budgets b "  # noqa: S608 - the column is 'at' or 'rec'
+        "WHERE b.year = ? AND b.period <= ? AND b.seq = ("
+        "SELECT MAX(x.seq) FROM {s}rpt_status_reports x WHERE x.measure_id = b.measure_id "
+        f"AND x.period = b.period AND x.{c} <= ?)"
+    )
+
+
+_SQL = {c: (_measures_sql(c), _reports_sql(c), _budgets_sql(c)) for c in ("at", "rec")}
+
+
+def measures_in_portfolio(
+    store: ReadModelStore, period: str, as_of: AsOf = NOW
+) -> list[tuple[Any, ...]]:
     """Measures counted in ``period``: entered by then and not left before it.
 
     Candidates and submissions not (yet) included have no entry period and are not
     counted; a measure that left is counted up to and including its last period.
     """
-    return store.query(_MEASURES_IN_PORTFOLIO, (period, period, period, period))
+    t = as_of.bound
+    return store.query(_SQL[as_of.column][0], (period, t, period, t, t, period, period))
 
 
-def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
-    year = int(period[:4])
-    measures = measures_in_portfolio(store, period)
-    reports = {
-        row[0]: row[1:]
-        for row in store.query(
-            "SELECT measure_id, status, risk, receipt_id, explanation "
-            "FROM {s}rpt_status_reports WHERE period = ?",
-            (period,),
-        )
-    }
-    budgets = dict(
-        store.query(
-            "SELECT b.measure_id, b.amount_nok FROM {s}rpt_budgets b WHERE b.year = ? "
-            "AND b.period = (SELECT MAX(b2.period) FROM {s}rpt_budgets b2 "
-            "WHERE b2.measure_id = b.measure_id AND b2.year = b.year AND b2.period <= ?)",
-            (year, period),
-        )
-    )
+def portfolio_report(store: ReadModelStore, period: str, as_of: AsOf = NOW) -> PortfolioReport:
+    year, t = int(period[:4]), as_of.bound
+    _, reports_sql, budgets_sql = _SQL[as_of.column]
+    measures = measures_in_portfolio(store, period, as_of)
+    reports = {row[0]: row[1:] for row in store.query(reports_sql, (period, t))}
+    budgets: dict[int, tuple[str, int]] = {}
+    for measure_id, report_period, amount in store.query(budgets_sql, (year, period, t)):
+        # the latest figure reported for the year, up to and including the period
+        if measure_id not in budgets or report_period > budgets[measure_id][0]:
+            budgets[measure_id] = (report_period, int(amount))
     lines = []
     for measure_id, name, agency, area, segment, months in measures:
         status, risk, receipt, explanation = reports.get(measure_id, (None, None, "", ""))
@@ -129,7 +179,7 @@ def portfolio_report(store: ReadModelStore, period: str) -> PortfolioReport:
                 strategic_area=area,
                 status=status,
                 risk=risk,
-                budget_nok=int(budgets.get(measure_id, 0)),
+                budget_nok=budgets.get(measure_id, ("", 0))[1],
                 reported=measure_id in reports,
                 report_receipt_id=receipt,
                 segment=segment,

@@ -22,6 +22,9 @@ from backbone.settings import ServiceSettings
 Op = tuple[str, Sequence[Any]]
 """One SQL statement (``?`` placeholders, ``{s}`` before table names) and its parameters."""
 
+# Facts that change are kept as history rows: ``seq`` is the position of the event in
+# assessment's log, ``at`` when the fact held in the domain and ``rec`` when it was
+# recorded (ISO 8601, UTC), so every view can be asked "as of" either time.
 TABLES = [
     """CREATE TABLE IF NOT EXISTS {s}rpt_measures (
         measure_id INTEGER PRIMARY KEY,
@@ -30,18 +33,27 @@ TABLES = [
         responsible_agency TEXT NOT NULL,
         owner TEXT NOT NULL,
         strategic_area TEXT NOT NULL,
-        in_portfolio_since TEXT,
-        left_after TEXT,
-        lifecycle TEXT NOT NULL,
-        way_forward TEXT NOT NULL,
         candidate_for INTEGER,
         version BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_membership (
+        measure_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        lifecycle TEXT NOT NULL,
+        since TEXT,
+        left_after TEXT,
+        way_forward TEXT NOT NULL,
+        PRIMARY KEY (measure_id, seq))""",
     """CREATE TABLE IF NOT EXISTS {s}rpt_segments (
         measure_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
         from_period TEXT NOT NULL,
         segment TEXT NOT NULL,
         report_months TEXT NOT NULL,
-        PRIMARY KEY (measure_id, from_period))""",
+        PRIMARY KEY (measure_id, seq))""",
     """CREATE TABLE IF NOT EXISTS {s}rpt_dependencies (
         measure_id INTEGER NOT NULL,
         depends_on INTEGER NOT NULL,
@@ -49,18 +61,22 @@ TABLES = [
     """CREATE TABLE IF NOT EXISTS {s}rpt_status_reports (
         measure_id INTEGER NOT NULL,
         period TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
         status TEXT,
         risk TEXT,
         explanation TEXT NOT NULL,
         explanation_missing INTEGER NOT NULL,
         receipt_id TEXT NOT NULL,
-        PRIMARY KEY (measure_id, period))""",
+        PRIMARY KEY (measure_id, period, seq))""",
     """CREATE TABLE IF NOT EXISTS {s}rpt_budgets (
         measure_id INTEGER NOT NULL,
-        year INTEGER NOT NULL,
         period TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        year INTEGER NOT NULL,
         amount_nok BIGINT NOT NULL,
-        PRIMARY KEY (measure_id, year, period))""",
+        PRIMARY KEY (measure_id, period, seq, year))""",
     """CREATE TABLE IF NOT EXISTS {s}rpt_proposals (
         proposal_id TEXT PRIMARY KEY,
         title TEXT NOT NULL,

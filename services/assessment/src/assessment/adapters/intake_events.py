@@ -40,6 +40,7 @@ def handle(uow: UnitOfWork, delivery: Delivery) -> None:
                 proposed_segment=p.proposed_segment,
                 operating_cost_nok_per_year=p.operating_cost_nok_per_year,
                 candidate_for=p.candidate_for,
+                registered_at=p.reported_at or p.received_at,
             )
         )
     elif isinstance(p, c.StatusReportSubmitted):
@@ -60,4 +61,5 @@ def handle(uow: UnitOfWork, delivery: Delivery) -> None:
                 "experiences": p.experiences,
                 "dependency_notes": p.dependency_notes,
             },
+            reported_at=p.reported_at or p.received_at,
         )

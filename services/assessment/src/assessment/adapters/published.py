@@ -131,5 +131,15 @@ def translate(event: Any) -> Outgoing | None:
         event_type=type(payload).__name__,
         schema_version=1,
         payload=payload.model_dump(mode="json"),
-        occurred_at=event.timestamp,
+        occurred_at=_occurred_at(event),
     )
+
+
+def _occurred_at(event: Any) -> Any:
+    """When the fact held in the domain: a submission or report at its own time (the
+    agency's, or a historical table's); a decision when it was taken."""
+    for name in ("reported_at", "registered_at"):
+        moment = getattr(event, name, None)
+        if moment is not None:
+            return moment
+    return event.timestamp

@@ -10,6 +10,7 @@ it sends status reports and may move between segments; it leaves the portfolio c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -63,8 +64,10 @@ class Measure(TracedAggregate):
         proposed_segment: str | None = None,
         operating_cost_nok_per_year: int = 0,
         candidate_for: int | None = None,
+        registered_at: datetime | None = None,
     ) -> None:
         self.measure_id = measure_id
+        self.registered_at = registered_at
         self.planned_start = planned_start
         self.planned_end = planned_end
         self.planned_budget = list(planned_budget or [])
@@ -114,6 +117,7 @@ class Measure(TracedAggregate):
         receipt_id: str,
         historical: bool = False,
         notes: dict[str, str] | None = None,
+        reported_at: datetime | None = None,
     ) -> bool:
         """Record a report; a report the measure cannot take is recorded as refused.
 
@@ -140,6 +144,7 @@ class Measure(TracedAggregate):
             correction=period in self.status_reports,
             notes=dict(notes or {}),
             missing_focus=self._missing_focus(notes or {}, historical),
+            reported_at=reported_at,
         )
         return True
 
@@ -178,6 +183,7 @@ class Measure(TracedAggregate):
         correction: bool,
         notes: dict[str, str] | None = None,
         missing_focus: list[str] | None = None,
+        reported_at: datetime | None = None,
     ) -> None:
         self.receipts.add(receipt_id)
         self.status_reports[period] = {

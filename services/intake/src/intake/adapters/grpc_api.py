@@ -158,6 +158,7 @@ def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
         proposed_segment=proposed,
         operating_cost_nok_per_year=req.operating_cost_nok_per_year,
         candidate_for=candidate_for,
+        reported_at=check.timestamp(req.reported_at, "reported_at", v),
     )
     v.raise_if_any()
     return cmd
@@ -191,6 +192,7 @@ def status_report_command(req: intake_pb2.SubmitStatusReportRequest) -> SubmitSt
         obstacles=check.text(req.obstacles, "obstacles", v),
         experiences=check.text(req.experiences, "experiences", v),
         dependency_notes=check.text(req.dependency_notes, "dependency_notes", v),
+        reported_at=check.timestamp(req.reported_at, "reported_at", v),
     )
     if "red" in (cmd.status, cmd.risk) and not cmd.explanation and not cmd.historical:
         v.add("explanation", "is required when status or risk is red")

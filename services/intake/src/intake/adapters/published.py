@@ -32,6 +32,7 @@ def translate(event: Any) -> Outgoing | None:
             proposed_segment=event.proposed_segment,
             operating_cost_nok_per_year=event.operating_cost_nok_per_year,
             candidate_for=event.candidate_for,
+            reported_at=event.reported_at,
         )
         topic = topics.INTAKE_MEASURE
     elif isinstance(event, MeasureIntake.StatusReportSubmitted):
@@ -49,6 +50,7 @@ def translate(event: Any) -> Outgoing | None:
             obstacles=event.obstacles,
             experiences=event.experiences,
             dependency_notes=event.dependency_notes,
+            reported_at=event.reported_at,
         )
         topic = topics.INTAKE_MEASURE
     elif isinstance(event, ProposalIntake.ProposalSubmitted):
@@ -74,5 +76,6 @@ def translate(event: Any) -> Outgoing | None:
         event_type=type(payload).__name__,
         schema_version=1,
         payload=payload.model_dump(mode="json"),
-        occurred_at=event.received_at,
+        # when it held in the domain: a historical item's own time, else its receipt
+        occurred_at=getattr(event, "reported_at", None) or event.received_at,
     )

@@ -47,6 +47,7 @@ class MeasureIntake(TracedAggregate):
         proposed_segment: str | None = None,
         operating_cost_nok_per_year: int = 0,
         candidate_for: int | None = None,
+        reported_at: datetime | None = None,
     ) -> None:
         self.measure_id = measure_id
         self.name = name
@@ -69,6 +70,7 @@ class MeasureIntake(TracedAggregate):
         obstacles: str = "",
         experiences: str = "",
         dependency_notes: str = "",
+        reported_at: datetime | None = None,
     ) -> None:
         self.status_reports += 1
 

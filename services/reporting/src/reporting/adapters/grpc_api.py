@@ -10,7 +10,8 @@ from backbone import validation as check
 from backbone.errors import Violations
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-from reporting.queries import calendar, dependencies, korona_report, portfolio_report
+from reporting.projections import utc_text
+from reporting.queries import AsOf, calendar, dependencies, korona_report, portfolio_report
 from reporting.store import ReadModelStore
 
 SEGMENT: dict[str | None, common_pb2.Segment.ValueType] = {
@@ -28,6 +29,17 @@ COLOUR = {
 }
 
 
+def _as_of(moment: str, axis: int, v: Violations) -> AsOf:
+    """The moment and time axis a request asks its view for."""
+    if axis not in (
+        common_pb2.TIME_AXIS_UNSPECIFIED,
+        common_pb2.TIME_AXIS_DOMAIN,
+        common_pb2.TIME_AXIS_RECORDED,
+    ):
+        v.add("axis", f"unknown time axis {axis}; use DOMAIN or RECORDED")
+    return AsOf(check.timestamp(moment, "as_of", v), axis == common_pb2.TIME_AXIS_RECORDED)
+
+
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     def __init__(self, store: ReadModelStore) -> None:
         self.store = store
@@ -37,10 +49,12 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     ) -> reporting_pb2.PortfolioReport:
         v = Violations()
         period = check.period(request.period, "period", v)
+        as_of = _as_of(request.as_of, request.axis, v)
         v.raise_if_any()
         assert period is not None
-        r = await asyncio.to_thread(portfolio_report, self.store, period)
+        r = await asyncio.to_thread(portfolio_report, self.store, period, as_of)
         return reporting_pb2.PortfolioReport(
+            as_of=utc_text(as_of.moment) if as_of.moment else "",
             period=r.period,
             measure_count=r.measure_count,
             budget_total_nok=r.budget_total_nok,
@@ -80,20 +94,13 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         self, request: reporting_pb2.GetKoronaReportRequest, context: Any
     ) -> reporting_pb2.KoronaReport:
         v = Violations()
-        as_of = check.timestamp(request.as_of, "as_of", v)
-        if request.axis not in (
-            common_pb2.TIME_AXIS_UNSPECIFIED,
-            common_pb2.TIME_AXIS_DOMAIN,
-            common_pb2.TIME_AXIS_RECORDED,
-        ):
-            v.add("axis", f"unknown time axis {request.axis}; use DOMAIN or RECORDED")
+        as_of = _as_of(request.as_of, request.axis, v)
         v.raise_if_any()
-        recorded = request.axis == common_pb2.TIME_AXIS_RECORDED
         total, by_category = await asyncio.to_thread(
-            lambda: korona_report(self.store, as_of, recorded=recorded)
+            lambda: korona_report(self.store, as_of.moment, recorded=as_of.recorded)
         )
         return reporting_pb2.KoronaReport(
-            as_of=as_of.astimezone(UTC).isoformat() if as_of else "",
+            as_of=utc_text(as_of.moment) if as_of.moment else "",
             total=total,
             by_category=[reporting_pb2.CategoryLine(code=c, proposals=n) for c, n in by_category],
         )

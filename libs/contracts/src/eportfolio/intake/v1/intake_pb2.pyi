@@ -57,6 +57,7 @@ class SubmitMeasureRequest(_message.Message):
     PROPOSED_SEGMENT_FIELD_NUMBER: _builtins.int
     OPERATING_COST_NOK_PER_YEAR_FIELD_NUMBER: _builtins.int
     CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
+    REPORTED_AT_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     """Chosen by the caller; a retry with the same key returns the first answer."""
     measure_id: _builtins.int
@@ -79,6 +80,8 @@ class SubmitMeasureRequest(_message.Message):
     """Yearly operating and maintenance cost the finished measure leaves behind."""
     candidate_for: _builtins.int
     """A candidate for next year's portfolio: the year it is announced for."""
+    reported_at: _builtins.str
+    """When the measure was submitted (RFC 3339), for historical imports; empty = when received."""
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.FundedBudgetLine]:
         """Budget per year, split by funder where the measure is co-financed."""
@@ -110,10 +113,11 @@ class SubmitMeasureRequest(_message.Message):
         proposed_segment: _common_pb2.Segment.ValueType = ...,
         operating_cost_nok_per_year: _builtins.int = ...,
         candidate_for: _builtins.int = ...,
+        reported_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "idempotency_key", b"idempotency_key", "in_portfolio_since", b"in_portfolio_since", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "responsible_agency", b"responsible_agency", "strategic_area", b"strategic_area"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "candidate_for", b"candidate_for", "checklist", b"checklist", "depends_on", b"depends_on", "description", b"description", "idempotency_key", b"idempotency_key", "in_portfolio_since", b"in_portfolio_since", "measure_id", b"measure_id", "name", b"name", "operating_cost_nok_per_year", b"operating_cost_nok_per_year", "owner", b"owner", "planned_end", b"planned_end", "planned_start", b"planned_start", "proposed_segment", b"proposed_segment", "reported_at", b"reported_at", "responsible_agency", b"responsible_agency", "strategic_area", b"strategic_area"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -161,6 +165,7 @@ class SubmitStatusReportRequest(_message.Message):
     OBSTACLES_FIELD_NUMBER: _builtins.int
     EXPERIENCES_FIELD_NUMBER: _builtins.int
     DEPENDENCY_NOTES_FIELD_NUMBER: _builtins.int
+    REPORTED_AT_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     measure_id: _builtins.int
     period: _builtins.str
@@ -180,6 +185,10 @@ class SubmitStatusReportRequest(_message.Message):
     obstacles: _builtins.str
     experiences: _builtins.str
     dependency_notes: _builtins.str
+    reported_at: _builtins.str
+    """When the report was given (RFC 3339), for historical imports; empty = when received.
+    Views "as of" a moment go by this time.
+    """
     @_builtins.property
     def budget(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.BudgetLine]:
         """Budget figures by year; the latest figure reported for a year counts."""
@@ -199,10 +208,11 @@ class SubmitStatusReportRequest(_message.Message):
         obstacles: _builtins.str = ...,
         experiences: _builtins.str = ...,
         dependency_notes: _builtins.str = ...,
+        reported_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "dependency_notes", b"dependency_notes", "experiences", b"experiences", "explanation", b"explanation", "historical_import", b"historical_import", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "obstacles", b"obstacles", "period", b"period", "progress", b"progress", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "dependency_notes", b"dependency_notes", "experiences", b"experiences", "explanation", b"explanation", "historical_import", b"historical_import", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "obstacles", b"obstacles", "period", b"period", "progress", b"progress", "reported_at", b"reported_at", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

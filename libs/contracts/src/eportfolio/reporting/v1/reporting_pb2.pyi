@@ -24,16 +24,24 @@ class GetPortfolioReportRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PERIOD_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    AXIS_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     """Reporting period, YYYY-MM."""
+    as_of: _builtins.str
+    """The report as it stood at this moment (RFC 3339); empty = now."""
+    axis: _common_pb2.TimeAxis.ValueType
+    """DOMAIN (default): facts that held by then; RECORDED: facts the system had recorded by then."""
     def __init__(
         self,
         *,
         period: _builtins.str = ...,
+        as_of: _builtins.str = ...,
+        axis: _common_pb2.TimeAxis.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["period", b"period"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "axis", b"axis", "period", b"period"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -181,9 +189,12 @@ class PortfolioReport(_message.Message):
     BY_AGENCY_FIELD_NUMBER: _builtins.int
     MEASURES_FIELD_NUMBER: _builtins.int
     BY_SEGMENT_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     measure_count: _builtins.int
     budget_total_nok: _builtins.int
+    as_of: _builtins.str
+    """The moment the report is for (RFC 3339, UTC); empty = now."""
     @_builtins.property
     def status(self) -> Global___ColourCounts: ...
     @_builtins.property
@@ -205,10 +216,11 @@ class PortfolioReport(_message.Message):
         by_agency: _abc.Iterable[Global___AgencyLine] | None = ...,
         measures: _abc.Iterable[Global___MeasureLine] | None = ...,
         by_segment: _abc.Iterable[Global___SegmentLine] | None = ...,
+        as_of: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["risk", b"risk", "status", b"status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "by_segment", b"by_segment", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "by_segment", b"by_segment", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
