@@ -191,9 +191,14 @@ async def test_an_agency_submits_only_its_own_measures_and_auditors_only_read(
         )
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
-    code, _ = await refused(system.intake.SubmitMeasure(
-        intake_pb2.SubmitMeasureRequest(name="X", responsible_agency=FHI,
-                                        in_portfolio_since="2020-03"), metadata=AS_FHI))
+    code, _ = await refused(
+        system.intake.SubmitMeasure(
+            intake_pb2.SubmitMeasureRequest(
+                name="X", responsible_agency=FHI, in_portfolio_since="2020-03"
+            ),
+            metadata=AS_FHI,
+        )
+    )
     assert code == grpc.StatusCode.PERMISSION_DENIED, "inclusion is the office's decision"
     nhn_measure = await submit(system, NHN)
     code, _ = await refused(

@@ -1,8 +1,16 @@
-"""``portfolio report portfolio|korona``: reports from the reporting service."""
+"""``portfolio report portfolio|korona``: reports from the reporting service.
+
+``--format`` json, table, csv, xlsx, html or pdf (``render``); ``--out FILE`` writes the
+report to a file, and names the format by its suffix when ``--format`` is not given.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +20,7 @@ from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ign
     reporting_pb2_grpc,
 )
 from portfolio_cli.cli_support import (
-    OutputFormat,
+    EXIT_USAGE,
     address_option,
     emit_json,
     fail,
@@ -20,15 +28,38 @@ from portfolio_cli.cli_support import (
     period_option,
 )
 from portfolio_cli.locations import service_address
+from portfolio_cli.render import ReportFormat, render_korona, render_portfolio
 from portfolio_cli.report_json import korona_json, portfolio_json
-from portfolio_cli.report_text import korona_text, portfolio_text
+from portfolio_cli.report_output import (
+    DestinationError,
+    check_destination,
+    choose_format,
+    size_text,
+    write_file,
+    write_stdout,
+)
 from portfolio_cli.rpc import CallError, RetryPolicy, call, insecure_channel
+from portfolio_cli.shared_data import korona_category_names, shared_dir
 
 app = new_app("Reports from the reporting service.")
 _POLICY = RetryPolicy(attempts=3, deadline_s=10.0)
 
 FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", help="json for programs, table for people.")
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        help="json for programs, table for the terminal, csv or xlsx for spreadsheets, "
+        "html or pdf for people. Default: from --out's suffix (.pdf, .xlsx, ...), else table.",
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        help="Write the report to FILE instead of stdout (xlsx and pdf need a file or a "
+        "redirected stdout).",
+    ),
 ]
 ReportingOption = Annotated[
     str | None, typer.Option(callback=address_option, help="Reporting gRPC address.")
@@ -54,29 +85,64 @@ def _get(address: str, method: str, request: Any) -> Any:
         fail(f"{exc.method} at {address} failed: {exc.failure.describe()}{hint}")
 
 
+def _destination(requested: ReportFormat | None, out: Path | None) -> ReportFormat:
+    fmt = choose_format(requested, out)
+    try:
+        check_destination(fmt, out, sys.stdout)
+    except DestinationError as exc:
+        fail(str(exc), EXIT_USAGE)
+    return fmt
+
+
+def _deliver(
+    fmt: ReportFormat,
+    out: Path | None,
+    data: Mapping[str, Any],
+    render: Callable[[ReportFormat], str | bytes],
+) -> None:
+    if out is None and fmt is ReportFormat.JSON:
+        emit_json(data)  # as every command prints JSON on a terminal
+        return
+    content = render(fmt)
+    if out is None:
+        write_stdout(content, sys.stdout)
+        return
+    try:
+        size = write_file(content, out)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    print(f"wrote {out} ({fmt.value}, {size_text(size)})", file=sys.stderr)
+
+
 @app.command("portfolio")
 def portfolio(
     period: Annotated[str, typer.Option(callback=period_option, help="Reporting period, YYYY-MM.")],
-    output: FormatOption = OutputFormat.TABLE,
+    output: FormatOption = None,
+    out: OutOption = None,
     reporting: ReportingOption = None,
 ) -> None:
     """The portfolio report of a period: measures, budget, status and risk colours."""
+    fmt = _destination(output, out)
     address = service_address("reporting", reporting)
     report = _get(
         address, "GetPortfolioReport", reporting_pb2.GetPortfolioReportRequest(period=period)
     )
-    if output is OutputFormat.JSON:
-        emit_json(portfolio_json(report))
-    else:
-        print(portfolio_text(report))
+    data = portfolio_json(report)
+    _deliver(fmt, out, data, lambda f: render_portfolio(data, f, made_on=date.today()))
 
 
 @app.command("korona")
-def korona(output: FormatOption = OutputFormat.TABLE, reporting: ReportingOption = None) -> None:
-    """The corona portfolio: proposals in total and per category."""
+def korona(
+    output: FormatOption = None, out: OutOption = None, reporting: ReportingOption = None
+) -> None:
+    """The corona portfolio: proposals in total and per category.
+
+    Category names come from data/korona-categories-*.tsv in the shared directory
+    ($PORTFOLIO_SHARED_DIR, else ../shared); without it the categories show as codes.
+    """
+    fmt = _destination(output, out)
     address = service_address("reporting", reporting)
     report = _get(address, "GetKoronaReport", reporting_pb2.GetKoronaReportRequest())
-    if output is OutputFormat.JSON:
-        emit_json(korona_json(report))
-    else:
-        print(korona_text(report))
+    data = korona_json(report)
+    names = korona_category_names(shared_dir()) if fmt is not ReportFormat.JSON else {}
+    _deliver(fmt, out, data, lambda f: render_korona(data, f, names, made_on=date.today()))

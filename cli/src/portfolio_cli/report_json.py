@@ -35,11 +35,18 @@ def _counts(counts: Any) -> dict[str, int]:
     }
 
 
+def _as_of(report: Any) -> str | None:
+    """The moment a report is for (RFC 3339), null for now (or a server that does not say)."""
+    return str(getattr(report, "as_of", "")) or None
+
+
 def portfolio_json(report: Any) -> dict[str, Any]:
     """A ``reporting.v1.PortfolioReport`` as JSON data; colours are green/yellow/red/null,
-    segments lowercase names or null (not placed), ``*_mnok`` values numbers in million NOK."""
+    segments lowercase names or null (not placed), ``*_mnok`` values numbers in million NOK;
+    a measure's ``explanation`` (of a red status or risk) is null when it gave none."""
     return {
         "period": str(report.period),
+        "as_of": _as_of(report),
         "measure_count": int(report.measure_count),
         "budget_total_mnok": mnok_number(report.budget_total_nok),
         "budget_total_nok": int(report.budget_total_nok),
@@ -74,6 +81,7 @@ def portfolio_json(report: Any) -> dict[str, Any]:
                 "budget_mnok": mnok_number(m.budget_nok),
                 "reported": bool(m.reported),
                 "segment": segment_json(m.segment),
+                "explanation": str(m.explanation) or None,
             }
             for m in report.measures
         ],
@@ -84,6 +92,7 @@ def korona_json(report: Any) -> dict[str, Any]:
     """A ``reporting.v1.KoronaReport`` as JSON data."""
     return {
         "total": int(report.total),
+        "as_of": _as_of(report),
         "by_category": [
             {"code": str(line.code), "proposals": int(line.proposals)}
             for line in report.by_category

@@ -20,6 +20,7 @@ from portfolio_cli.locations import (
     LOCALHOST,
     SERVICE_NAMES,
 )
+from portfolio_cli.shared_data import shared_dir
 
 DEFAULT_KAFKA_PORT = 19092
 SEED_PERIOD = "2020-03"
@@ -259,7 +260,7 @@ def default_config(
 
     seed_spec = None
     if seed:
-        shared = Path(env.get("PORTFOLIO_SHARED_DIR") or root.parent / "shared")
+        shared = shared_dir(env, root)
         seed_spec = SeedSpec(
             file=shared / "data" / SEED_FILE,
             period=SEED_PERIOD,

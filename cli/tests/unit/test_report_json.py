@@ -1,11 +1,11 @@
-"""Reports as JSON: colours by name, budgets in million NOK."""
+"""Reports as JSON: colours by name, budgets in million NOK; the table is made from the JSON."""
 
 from __future__ import annotations
 
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2
+from portfolio_cli.render.table import portfolio_table
 from portfolio_cli.report_json import korona_json, portfolio_json
-from portfolio_cli.report_text import portfolio_text
 
 
 def a_report() -> reporting_pb2.PortfolioReport:
@@ -66,9 +66,17 @@ def test_measures_have_colour_names_and_null_for_not_reported() -> None:
         "budget_mnok": 32,
         "reported": True,
         "segment": "koordinere",
+        "explanation": None,
     }
     assert (second["status"], second["budget_mnok"], second["reported"]) == (None, 1.5, False)
     assert second["segment"] is None
+
+
+def test_a_measure_carries_the_explanation_it_gave_for_red() -> None:
+    report = a_report()
+    report.measures[1].explanation = "Leverandøren er forsinket."
+    second = portfolio_json(report)["measures"][1]
+    assert second["explanation"] == "Leverandøren er forsinket."
 
 
 def test_the_report_counts_measures_and_budget_per_segment_with_null_for_not_placed() -> None:
@@ -79,7 +87,7 @@ def test_the_report_counts_measures_and_budget_per_segment_with_null_for_not_pla
 
 
 def test_the_table_shows_each_measures_segment_and_the_segment_totals() -> None:
-    text = portfolio_text(a_report())
+    text = portfolio_table(portfolio_json(a_report()))
     measure_line = next(line for line in text.splitlines() if "EPJ-løftet" in line)
     assert measure_line.rstrip().endswith("Koordinere")
     api_line = next(line for line in text.splitlines() if line.startswith("131"))
@@ -89,7 +97,7 @@ def test_the_table_shows_each_measures_segment_and_the_segment_totals() -> None:
 
 
 def test_the_table_has_norwegian_headings_and_colours() -> None:
-    text = portfolio_text(a_report())
+    text = portfolio_table(portfolio_json(a_report()))
     for word in [
         "Tiltak",
         "Ansvarlig virksomhet",
@@ -108,4 +116,14 @@ def test_the_korona_report_counts_proposals_per_category() -> None:
     report = reporting_pb2.KoronaReport(
         total=3, by_category=[reporting_pb2.CategoryLine(code="99A", proposals=3)]
     )
-    assert korona_json(report) == {"total": 3, "by_category": [{"code": "99A", "proposals": 3}]}
+    assert korona_json(report) == {
+        "total": 3,
+        "as_of": None,
+        "by_category": [{"code": "99A", "proposals": 3}],
+    }
+
+
+def test_a_report_for_a_past_moment_says_which() -> None:
+    report = reporting_pb2.KoronaReport(total=0, as_of="2020-05-05T07:00:00+00:00")
+    assert korona_json(report)["as_of"] == "2020-05-05T07:00:00+00:00"
+    assert portfolio_json(a_report())["as_of"] is None

@@ -107,7 +107,8 @@ def bar_chart(
     Each panel scales to its own largest value and writes each value after its bar.
     """
     size, row, bar, top, gap, value_room = 8.0, 17.0, 10.5, 20.0, 14.0, 30.0
-    label_width = min(max((text_width(t, size) for t in labels), default=0) + 8, width * 0.36)
+    widest = max((text_width(t, size) for t in labels), default=0)
+    label_width = min(widest + 12, width * (0.46 if len(panels) == 1 else 0.36))
     shapes: list[Shape] = []
     bottom = top + row * len(labels)
     room = width - label_width - gap * (len(panels) - 1)

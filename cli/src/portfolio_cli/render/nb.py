@@ -7,10 +7,13 @@ recommends. Machine formats (CSV, XLSX) never use these: they keep numbers numer
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+OSLO = "Europe/Oslo"
 NBSP = "\u00a0"
+EN_DASH = "\u2013"
 MONTHS = (
     "januar",
     "februar",
@@ -58,8 +61,11 @@ def share(part: float, whole: float) -> int:
 
 
 def percent(part: float, whole: float) -> str:
-    """``part`` of ``whole`` as "60 %"."""
-    return f"{share(part, whole)}{NBSP}%"
+    """``part`` of ``whole`` as "60 %"; a part too small to show as 1 % is "< 1 %", not 0."""
+    value = share(part, whole)
+    if value == 0 and part > 0:
+        return f"<{NBSP}1{NBSP}%"
+    return f"{value}{NBSP}%"
 
 
 def period_name(period: str) -> str:
@@ -84,3 +90,21 @@ def long_date(day: date) -> str:
 def count_noun(count: int, singular: str, plural: str) -> str:
     """ "1 tiltak", "2 forslag": a count and the noun in the right number."""
     return f"{number(count)} {singular if count == 1 else plural}"
+
+
+def moment(text: str) -> str:
+    """An RFC 3339 moment in Norwegian time, "5. mai 2020 kl. 09.00"; other text unchanged.
+
+    Without a time zone database on the machine the moment is shown in UTC, and says so.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    zone = ""
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(ZoneInfo(OSLO))
+        except ZoneInfoNotFoundError:
+            value, zone = value.astimezone(UTC), " UTC"
+    return f"{long_date(value.date())} kl. {value:%H.%M}{zone}"

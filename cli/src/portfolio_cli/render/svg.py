@@ -41,4 +41,3 @@ def scene_svg(scene: Scene) -> str:
         f'role="img" aria-label="{label}" font-family="{FONT_FAMILY}">'
         f"<title>{label}</title>{body}</svg>"
     )
-

@@ -42,14 +42,22 @@ def portfolio_table(data: Mapping[str, Any]) -> str:
     segments = [[s.label, str(s.measures), _figure(s.budget_mnok)] for s in view.segments]
     parts = [
         f"Porteføljerapport {view.period}",
-        *([f"Per {view.as_of}"] if view.as_of else []),
+        *([f"Per {nb.moment(view.as_of)}"] if view.as_of else []),
         f"Antall tiltak: {view.measure_count}",
         f"Budsjett: {_figure(view.budget_total_mnok)} MNOK",
         _counts_line("Status", view.status),
         _counts_line("Risiko", view.risk),
         "",
         render_table(
-            ["Nr", "Tiltak", "Ansvarlig virksomhet", "Status", "Risiko", "Budsjett (MNOK)", "Segment"],
+            [
+                "Nr",
+                "Tiltak",
+                "Ansvarlig virksomhet",
+                "Status",
+                "Risiko",
+                "Budsjett (MNOK)",
+                "Segment",
+            ],
             measures,
             right=(0, 5),
         ),
@@ -74,7 +82,7 @@ def korona_table(data: Mapping[str, Any], names: Mapping[str, str] | None = None
     return "\n".join(
         [
             f"Koronaforslag: {view.total}",
-            *([f"Per {view.as_of}"] if view.as_of else []),
+            *([f"Per {nb.moment(view.as_of)}"] if view.as_of else []),
             "",
             render_table(headers, rows, right=(len(headers) - 1,)),
         ]

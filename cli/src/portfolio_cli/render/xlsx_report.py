@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -92,15 +92,20 @@ def _sum_row(sheet: Worksheet, row: int) -> None:
         cell.border = _SUM_BORDER
 
 
-def _finish(sheet: Worksheet, header_row: int, last_row: int, columns: int) -> None:
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(last_row, header_row)}"
-    sheet.print_options.gridLines = False
-    sheet.page_setup.orientation = "landscape"
+def _print_setup(sheet: Worksheet, orientation: Literal["portrait", "landscape"]) -> None:
+    """Printed on A4, as wide as the page."""
+    sheet.page_setup.orientation = orientation
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.sheet_properties.pageSetUpPr is not None:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _finish(sheet: Worksheet, header_row: int, last_row: int, columns: int) -> None:
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(last_row, header_row)}"
+    _print_setup(sheet, "landscape" if columns > 5 else "portrait")
     sheet.print_title_rows = f"{header_row}:{header_row}"
 
 
@@ -144,7 +149,7 @@ def _title(sheet: Worksheet, text: str) -> None:
 def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     """The portfolio report as an XLSX workbook (see the module's description)."""
     view = PortfolioView.from_json(data)
-    title = f"Nasjonal e-helseportefølje – rapport for {nb.period_name(view.period)}"
+    title = f"Nasjonal e-helseportefølje {nb.EN_DASH} rapport for {nb.period_name(view.period)}"
     workbook = _workbook(title)
     summary = workbook.active
     assert summary is not None  # a new workbook always has its first sheet
@@ -182,6 +187,7 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     summary.column_dimensions["A"].width = 30
     for letter in "BCDE":
         summary.column_dimensions[letter].width = 16
+    _print_setup(summary, "portrait")
 
     sheet = workbook.create_sheet("Tiltak")
     headers = [
@@ -214,6 +220,7 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
             ],
         )
         sheet.cell(row=row, column=1).number_format = "0"
+        sheet.cell(row=row, column=9).alignment = Alignment(horizontal="center")
         for column, colour in ((6, m.status), (7, m.risk)):
             if colour:
                 sheet.cell(row=row, column=column).fill = _TONES[colour]
@@ -234,7 +241,7 @@ def korona_xlsx(
 ) -> bytes:
     """The corona report as an XLSX workbook: "Oppsummering" and "Kategorier"."""
     view = KoronaView.from_json(data, names)
-    title = "Koronaporteføljen – forslag per kategori"
+    title = f"Koronaporteføljen {nb.EN_DASH} forslag per kategori"
     workbook = _workbook(title)
     summary = workbook.active
     assert summary is not None  # a new workbook always has its first sheet
@@ -251,6 +258,7 @@ def korona_xlsx(
         summary.cell(row=row, column=1).font = Font(bold=True)
     summary.column_dimensions["A"].width = 22
     summary.column_dimensions["B"].width = 14
+    _print_setup(summary, "portrait")
 
     sheet = workbook.create_sheet("Kategorier")
     _header(sheet, 1, ["Kode", "Kategori", "Forslag", "Andel"])

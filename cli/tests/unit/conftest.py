@@ -1,0 +1,149 @@
+"""Report data as the reporting service sends it, built from the directorate's own tables."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eportfolio.common.v1 import common_pb2
+from eportfolio.reporting.v1 import reporting_pb2
+from portfolio_cli.colours import Colour
+from portfolio_cli.report_json import korona_json, portfolio_json
+from portfolio_cli.segment_names import parse_segment
+from portfolio_cli.shared_data import korona_category_names
+from portfolio_cli.tsv import read_table
+
+WIRE_COLOURS = {
+    Colour.GREEN: common_pb2.COLOUR_GREEN,
+    Colour.YELLOW: common_pb2.COLOUR_YELLOW,
+    Colour.RED: common_pb2.COLOUR_RED,
+}
+SEGMENT_ORDER = [
+    common_pb2.SEGMENT_SAMSTYRE,
+    common_pb2.SEGMENT_KOORDINERE,
+    common_pb2.SEGMENT_OBSERVERE,
+    common_pb2.SEGMENT_INSPIRERE,
+    common_pb2.SEGMENT_UNSPECIFIED,
+]
+# What the red measures said in March 2020 (seed 002, 1.1 and 1.2); 101 sent nothing new.
+EXPLANATIONS = {
+    160: "Prosjektet melder om manglende finansiering, men får tildelt midler fra de regionale "
+    "helseforetakene og Digitaliseringsdirektoratets medfinansieringsordning. Programmet og "
+    "prosjektene er under replanlegging.",
+    163: "Prosjektet er 8 måneder bak plan, og det er sannsynligvis ikke mulig å nå "
+    "prosjektets sluttdato sommeren 2021.",
+    132: "Prosjektet melder forsinkelser fra leverandør da fabrikken i Kina er stengt. "
+    "Leveransene er ikke i henhold til forventning og det er risiko for kostnadsoverskridelser.",
+}
+# "Most of Helse Nord's projects have not sent a status report in 2020" (seed 002).
+NOT_REPORTED = {167, 168}
+
+
+def _counts(values: list[int]) -> reporting_pb2.ColourCounts:
+    counted = Counter(values)
+    return reporting_pb2.ColourCounts(
+        green=counted[common_pb2.COLOUR_GREEN],
+        yellow=counted[common_pb2.COLOUR_YELLOW],
+        red=counted[common_pb2.COLOUR_RED],
+        unreported=counted[common_pb2.COLOUR_UNSPECIFIED],
+    )
+
+
+def march_2020_report(data: Path) -> reporting_pb2.PortfolioReport:
+    """Vedlegg 1 of March 2020 as a ``PortfolioReport``: segments from the trial placement
+    where the names match (3 stay unplaced), two Helse Nord measures not reported."""
+    with (data / "segments-2020-trial.tsv").open(encoding="utf-8") as handle:
+        segments = {
+            row["name"].casefold(): parse_segment(row["segment"]).wire
+            for row in csv.DictReader(handle, delimiter="\t")
+        }
+    lines = []
+    for row in read_table(data / "portfolio-2020-03.tsv").rows:
+        reported = row.measure_id not in NOT_REPORTED
+        lines.append(
+            reporting_pb2.MeasureLine(
+                measure_id=row.measure_id,
+                name=row.name,
+                responsible_agency=row.responsible_agency,
+                strategic_area=row.strategic_area,
+                status=WIRE_COLOURS[row.status] if reported and row.status else 0,
+                risk=WIRE_COLOURS[row.risk] if reported and row.risk else 0,
+                budget_nok=sum(b.amount_nok for b in row.budget if b.year == 2020),
+                reported=reported,
+                segment=segments.get(row.name.casefold(), common_pb2.SEGMENT_UNSPECIFIED),
+                explanation=EXPLANATIONS.get(row.measure_id, ""),
+            )
+        )
+    lines.sort(key=lambda m: m.measure_id)
+    agencies: dict[str, list[reporting_pb2.MeasureLine]] = {}
+    by_segment: dict[int, list[reporting_pb2.MeasureLine]] = {}
+    for m in lines:
+        agencies.setdefault(m.responsible_agency, []).append(m)
+        by_segment.setdefault(m.segment, []).append(m)
+    return reporting_pb2.PortfolioReport(
+        period="2020-03",
+        measure_count=len(lines),
+        budget_total_nok=sum(m.budget_nok for m in lines),
+        status=_counts([m.status for m in lines]),
+        risk=_counts([m.risk for m in lines]),
+        by_agency=sorted(
+            (
+                reporting_pb2.AgencyLine(
+                    agency=a, measures=len(ms), budget_nok=sum(m.budget_nok for m in ms)
+                )
+                for a, ms in agencies.items()
+            ),
+            key=lambda line: (-line.budget_nok, line.agency),
+        ),
+        by_segment=[
+            reporting_pb2.SegmentLine(
+                segment=s,
+                measures=len(by_segment[s]),
+                budget_nok=sum(m.budget_nok for m in by_segment[s]),
+            )
+            for s in SEGMENT_ORDER
+            if s in by_segment
+        ],
+        measures=lines,
+    )
+
+
+@pytest.fixture(scope="session")
+def march_message(shared_dir: Path) -> reporting_pb2.PortfolioReport:
+    """The March 2020 portfolio report as the reporting service answers (52 measures)."""
+    return march_2020_report(shared_dir / "data")
+
+
+@pytest.fixture(scope="session")
+def march_report(march_message: reporting_pb2.PortfolioReport) -> dict[str, Any]:
+    """The March 2020 portfolio report as ``--format json`` prints it."""
+    return portfolio_json(march_message)
+
+
+@pytest.fixture(scope="session")
+def korona_message(shared_dir: Path) -> reporting_pb2.KoronaReport:
+    """The corona portfolio of 5 May 2020 as the reporting service answers (337 proposals)."""
+    with (shared_dir / "data" / "korona-categories-2020-05-05.tsv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return reporting_pb2.KoronaReport(
+        total=sum(int(r["proposals_2020_05_05"]) for r in rows),
+        by_category=[
+            reporting_pb2.CategoryLine(code=r["code"], proposals=int(r["proposals_2020_05_05"]))
+            for r in rows
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def korona_report(korona_message: reporting_pb2.KoronaReport) -> dict[str, Any]:
+    """The corona portfolio as ``--format json`` prints it."""
+    return korona_json(korona_message)
+
+
+@pytest.fixture(scope="session")
+def category_names(shared_dir: Path) -> dict[str, str]:
+    return korona_category_names(shared_dir)
