@@ -80,6 +80,19 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     assert march["measure_count"] == 52
     assert march["budget_total_mnok"] == 1571
 
+    # As of a past moment: the table was reported for March 2020 (dated the period's end);
+    # the trial segment placement was recorded now, so in April 2020 nothing was placed.
+    def as_of(moment: str) -> dict:  # type: ignore[type-arg]
+        out = stack.cli(
+            "report", "portfolio", "--period", PERIOD, "--as-of", moment, "--format", "json"
+        )
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+    assert as_of("2020-03-15T00:00:00+01:00")["measure_count"] == 0
+    april = as_of("2020-04-01T00:00:00+02:00")
+    assert report_figures(april) == expected
+    assert [s["segment"] for s in april["by_segment"]] == [None]
+
     # The embedded broker dies: the supervisor starts an empty one; the relays publish
     # everything again and the consumers skip what they applied.
     os.kill(int(stack.state()["broker_pid"]), signal.SIGKILL)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
 from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ignore]
     reporting_pb2,
     reporting_pb2_grpc,
@@ -22,12 +23,14 @@ from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ign
 from portfolio_cli.cli_support import (
     EXIT_USAGE,
     address_option,
+    cli_parser,
     emit_json,
     fail,
     new_app,
     period_option,
 )
 from portfolio_cli.locations import service_address
+from portfolio_cli.measure_args import parse_timestamp
 from portfolio_cli.render import ReportFormat, render_korona, render_portfolio
 from portfolio_cli.report_json import korona_json, portfolio_json
 from portfolio_cli.report_output import (
@@ -64,6 +67,27 @@ OutOption = Annotated[
 ReportingOption = Annotated[
     str | None, typer.Option(callback=address_option, help="Reporting gRPC address.")
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        parser=cli_parser(parse_timestamp),
+        metavar="RFC3339",
+        help="The report as it stood at this moment, e.g. 2020-05-05T09:00:00+02:00. Default now.",
+    ),
+]
+RecordedOption = Annotated[
+    bool,
+    typer.Option(
+        "--recorded",
+        help="Read --as-of as the moment the system had recorded the facts, not the moment "
+        "they held in the domain (a report's own time, a proposal's receipt).",
+    ),
+]
+
+
+def _axis(recorded: bool) -> common_pb2.TimeAxis.ValueType:
+    return common_pb2.TIME_AXIS_RECORDED if recorded else common_pb2.TIME_AXIS_DOMAIN
 
 
 @app.callback()
@@ -119,21 +143,28 @@ def portfolio(
     period: Annotated[str, typer.Option(callback=period_option, help="Reporting period, YYYY-MM.")],
     output: FormatOption = None,
     out: OutOption = None,
+    as_of: AsOfOption = None,
+    recorded: RecordedOption = False,
     reporting: ReportingOption = None,
 ) -> None:
     """The portfolio report of a period: measures, budget, status and risk colours."""
     fmt = _destination(output, out)
     address = service_address("reporting", reporting)
-    report = _get(
-        address, "GetPortfolioReport", reporting_pb2.GetPortfolioReportRequest(period=period)
+    request = reporting_pb2.GetPortfolioReportRequest(
+        period=period, as_of=as_of or "", axis=_axis(recorded)
     )
+    report = _get(address, "GetPortfolioReport", request)
     data = portfolio_json(report)
     _deliver(fmt, out, data, lambda f: render_portfolio(data, f, made_on=date.today()))
 
 
 @app.command("korona")
 def korona(
-    output: FormatOption = None, out: OutOption = None, reporting: ReportingOption = None
+    output: FormatOption = None,
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    recorded: RecordedOption = False,
+    reporting: ReportingOption = None,
 ) -> None:
     """The corona portfolio: proposals in total and per category.
 
@@ -142,7 +173,8 @@ def korona(
     """
     fmt = _destination(output, out)
     address = service_address("reporting", reporting)
-    report = _get(address, "GetKoronaReport", reporting_pb2.GetKoronaReportRequest())
+    request = reporting_pb2.GetKoronaReportRequest(as_of=as_of or "", axis=_axis(recorded))
+    report = _get(address, "GetKoronaReport", request)
     data = korona_json(report)
     names = korona_category_names(shared_dir()) if fmt is not ReportFormat.JSON else {}
     _deliver(fmt, out, data, lambda f: render_korona(data, f, names, made_on=date.today()))
