@@ -732,3 +732,72 @@ async def test_the_portfolio_report_answers_as_of_a_past_moment_on_either_time_a
         )
     )
     assert (code, sorted(fields)) == (grpc.StatusCode.INVALID_ARGUMENT, ["as_of", "axis"])
+
+
+async def test_the_report_compares_with_the_previous_period_and_lists_the_changes(
+    system: System,
+) -> None:
+    """Seed 002's sections: against January, what entered and left (with its way
+    forward), next year's candidates, budget per strategic area, finishing this year."""
+
+    async def historical(since: str, **fields: Any) -> int:
+        return await submit(
+            system, in_portfolio_since=since, reported_at=f"{since}-28T12:00:00+00:00", **fields
+        )
+
+    kept = await historical(
+        "2023-01", name="Kjernejournal 2023", planned_end="2023-11", strategic_area="9.1 Testområde"
+    )
+    left = await historical("2023-01", name="Gammelt register", strategic_area="9.1 Testområde")
+    entered = await historical("2023-03", name="Nytt API", strategic_area="9.2 Annet område")
+    candidate = await submit(system, name="Kandidat 2024", candidate_for=2024)
+    for mid, period in (
+        (kept, "2023-01"),
+        (left, "2023-01"),
+        (kept, "2023-03"),
+        (entered, "2023-03"),
+    ):
+        await report(
+            system,
+            mid,
+            period,
+            status=common_pb2.COLOUR_GREEN,
+            risk=common_pb2.COLOUR_YELLOW,
+            historical_import=True,
+            budget=[
+                common_pb2.BudgetLine(year=2023, amount_nok=10_000_000),
+                common_pb2.BudgetLine(year=2024, amount_nok=12_000_000),
+            ],
+            reported_at=f"{period}-28T12:00:00+00:00",
+        )
+    await system.assessment.CompleteMeasure(
+        assessment_pb2.CompleteMeasureRequest(
+            measure_id=left, period="2023-01", way_forward="Forvaltning", reason="Ferdig"
+        ),
+        metadata=AS_OFFICE,
+    )
+    r = await portfolio(
+        system,
+        "2023-03",
+        until=lambda r: (
+            bool(r.exited) and shows(entered, reported=True)(r) and shows(kept, reported=True)(r)
+        ),
+    )
+    # other tests' measures share this system; those with 2023 figures are ours
+    assert r.previous.period == "2023-01"
+    assert r.measure_count == r.previous.measure_count, "one entered, one left"
+    assert r.previous.budget_total_nok == 20_000_000
+    assert [(c.measure_id, c.period) for c in r.entered] == [(entered, "2023-03")]
+    assert [(c.measure_id, c.lifecycle, c.way_forward, c.period) for c in r.exited] == [
+        (left, "completed", "Forvaltning", "2023-01")
+    ]
+    assert [(c.measure_id, c.candidate_for) for c in r.candidates] == [(candidate, 2024)]
+    areas = {a.strategic_area: a for a in r.by_strategic_area}
+    assert (
+        areas["9.1 Testområde"].budget_nok_this_year,
+        areas["9.1 Testområde"].budget_nok_next_year,
+    ) == (10_000_000, 12_000_000)
+    assert [f.measure_id for f in r.finishing_this_year] == [kept]
+    unplaced = next(s for s in r.by_segment if s.segment == common_pb2.SEGMENT_UNSPECIFIED)
+    assert unplaced.reports_due >= 2, "unplaced measures report every period"
+    assert unplaced.reports_overdue <= unplaced.reports_due - 2, "ours reported"

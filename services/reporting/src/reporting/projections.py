@@ -62,11 +62,12 @@ def _measure_registered(
     ops: list[Op] = [
         (
             "INSERT INTO {s}rpt_measures (measure_id, aggregate_id, name, responsible_agency, "
-            "owner, strategic_area, candidate_for, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "owner, strategic_area, candidate_for, planned_end, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (measure_id) DO UPDATE SET name = excluded.name, "
             "responsible_agency = excluded.responsible_agency, owner = excluded.owner, "
-            "strategic_area = excluded.strategic_area, "
-            "candidate_for = excluded.candidate_for, version = excluded.version",
+            "strategic_area = excluded.strategic_area, candidate_for = excluded.candidate_for, "
+            "planned_end = excluded.planned_end, version = excluded.version",
             (
                 p.measure_id,
                 aggregate_id,
@@ -75,6 +76,7 @@ def _measure_registered(
                 p.owner,
                 p.strategic_area,
                 p.candidate_for,
+                p.planned_end,
                 version,
             ),
         ),

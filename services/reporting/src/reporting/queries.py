@@ -160,14 +160,10 @@ def measures_in_portfolio(
 
 def portfolio_report(store: ReadModelStore, period: str, as_of: AsOf = NOW) -> PortfolioReport:
     year, t = int(period[:4]), as_of.bound
-    _, reports_sql, budgets_sql = _SQL[as_of.column]
+    reports_sql = _SQL[as_of.column][1]
     measures = measures_in_portfolio(store, period, as_of)
     reports = {row[0]: row[1:] for row in store.query(reports_sql, (period, t))}
-    budgets: dict[int, tuple[str, int]] = {}
-    for measure_id, report_period, amount in store.query(budgets_sql, (year, period, t)):
-        # the latest figure reported for the year, up to and including the period
-        if measure_id not in budgets or report_period > budgets[measure_id][0]:
-            budgets[measure_id] = (report_period, int(amount))
+    budgets = budgets_for(store, year, period, as_of)
     lines = []
     for measure_id, name, agency, area, segment, months in measures:
         status, risk, receipt, explanation = reports.get(measure_id, (None, None, "", ""))
@@ -179,7 +175,7 @@ def portfolio_report(store: ReadModelStore, period: str, as_of: AsOf = NOW) -> P
                 strategic_area=area,
                 status=status,
                 risk=risk,
-                budget_nok=budgets.get(measure_id, ("", 0))[1],
+                budget_nok=budgets.get(measure_id, 0),
                 reported=measure_id in reports,
                 report_receipt_id=receipt,
                 segment=segment,
@@ -195,6 +191,17 @@ def portfolio_report(store: ReadModelStore, period: str, as_of: AsOf = NOW) -> P
         by_agency=_by_agency(lines),
         by_segment=_by_segment(lines),
     )
+
+
+def budgets_for(store: ReadModelStore, year: int, period: str, as_of: AsOf = NOW) -> dict[int, int]:
+    """Each measure's budget for ``year``: the latest figure it reported for that year in a
+    report that counts, up to and including ``period``."""
+    latest: dict[int, tuple[str, int]] = {}
+    rows = store.query(_SQL[as_of.column][2], (year, period, as_of.bound))
+    for measure_id, report_period, amount in rows:
+        if measure_id not in latest or report_period > latest[measure_id][0]:
+            latest[measure_id] = (report_period, int(amount))
+    return {measure_id: amount for measure_id, (_, amount) in latest.items()}
 
 
 def _by_agency(lines: list[MeasureLine]) -> list[AgencyLine]:

@@ -34,6 +34,7 @@ TABLES = [
         owner TEXT NOT NULL,
         strategic_area TEXT NOT NULL,
         candidate_for INTEGER,
+        planned_end TEXT,
         version BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS {s}rpt_membership (
         measure_id INTEGER NOT NULL,

@@ -11,7 +11,15 @@ from backbone.errors import Violations
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting.projections import utc_text
-from reporting.queries import AsOf, calendar, dependencies, korona_report, portfolio_report
+from reporting.queries import (
+    AsOf,
+    PortfolioReport,
+    calendar,
+    dependencies,
+    korona_report,
+    portfolio_report,
+)
+from reporting.sections import Change, Sections, SegmentDue, sections
 from reporting.store import ReadModelStore
 
 SEGMENT: dict[str | None, common_pb2.Segment.ValueType] = {
@@ -27,6 +35,31 @@ COLOUR = {
     "yellow": common_pb2.COLOUR_YELLOW,
     "red": common_pb2.COLOUR_RED,
 }
+
+
+NOTHING_DUE = SegmentDue(0, 0)
+
+
+def _previous(report: PortfolioReport) -> reporting_pb2.PreviousPeriod:
+    return reporting_pb2.PreviousPeriod(
+        period=report.period,
+        measure_count=report.measure_count,
+        budget_total_nok=report.budget_total_nok,
+        status=reporting_pb2.ColourCounts(**report.status),
+        risk=reporting_pb2.ColourCounts(**report.risk),
+    )
+
+
+def _change(c: Change) -> reporting_pb2.ChangeLine:
+    return reporting_pb2.ChangeLine(
+        measure_id=c.measure_id,
+        name=c.name,
+        responsible_agency=c.responsible_agency,
+        period=c.period,
+        lifecycle=c.lifecycle,
+        way_forward=c.way_forward,
+        budget_nok=c.budget_nok,
+    )
 
 
 def _as_of(moment: str, axis: int, v: Violations) -> AsOf:
@@ -52,8 +85,44 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         as_of = _as_of(request.as_of, request.axis, v)
         v.raise_if_any()
         assert period is not None
-        r = await asyncio.to_thread(portfolio_report, self.store, period, as_of)
+
+        def build() -> tuple[PortfolioReport, Sections]:
+            report = portfolio_report(self.store, period, as_of)
+            return report, sections(self.store, report, as_of)
+
+        r, sx = await asyncio.to_thread(build)
         return reporting_pb2.PortfolioReport(
+            previous=_previous(sx.previous) if sx.previous else None,
+            entered=[_change(c) for c in sx.entered],
+            exited=[_change(c) for c in sx.exited],
+            candidates=[
+                reporting_pb2.CandidateLine(
+                    measure_id=c.measure_id,
+                    name=c.name,
+                    responsible_agency=c.responsible_agency,
+                    strategic_area=c.strategic_area,
+                    candidate_for=c.candidate_for,
+                )
+                for c in sx.candidates
+            ],
+            by_strategic_area=[
+                reporting_pb2.AreaLine(
+                    strategic_area=a.strategic_area,
+                    measures=a.measures,
+                    budget_nok_this_year=a.budget_nok_this_year,
+                    budget_nok_next_year=a.budget_nok_next_year,
+                )
+                for a in sx.by_strategic_area
+            ],
+            finishing_this_year=[
+                reporting_pb2.FinishingLine(
+                    measure_id=f.measure_id,
+                    name=f.name,
+                    responsible_agency=f.responsible_agency,
+                    planned_end=f.planned_end,
+                )
+                for f in sx.finishing_this_year
+            ],
             as_of=utc_text(as_of.moment) if as_of.moment else "",
             period=r.period,
             measure_count=r.measure_count,
@@ -84,7 +153,11 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             ],
             by_segment=[
                 reporting_pb2.SegmentLine(
-                    segment=SEGMENT[s.segment], measures=s.measures, budget_nok=s.budget_nok
+                    segment=SEGMENT[s.segment],
+                    measures=s.measures,
+                    budget_nok=s.budget_nok,
+                    reports_due=sx.due_by_segment.get(s.segment, NOTHING_DUE).reports_due,
+                    reports_overdue=sx.due_by_segment.get(s.segment, NOTHING_DUE).reports_overdue,
                 )
                 for s in r.by_segment
             ],

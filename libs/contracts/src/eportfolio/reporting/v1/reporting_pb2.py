@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from eportfolio.common.v1 import common_pb2 as eportfolio_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'eportfolio/reporting/v1/reporting.proto\x12\x17\x65portfolio.reporting.v1\x1a!eportfolio/common/v1/common.proto\"h\n\x19GetPortfolioReportRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12,\n\x04\x61xis\x18\x03 \x01(\x0e\x32\x1e.eportfolio.common.v1.TimeAxis\"N\n\x0c\x43olourCounts\x12\r\n\x05green\x18\x01 \x01(\x05\x12\x0e\n\x06yellow\x18\x02 \x01(\x05\x12\x0b\n\x03red\x18\x03 \x01(\x05\x12\x12\n\nunreported\x18\x04 \x01(\x05\"B\n\nAgencyLine\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\x12\x10\n\x08measures\x18\x02 \x01(\x05\x12\x12\n\nbudget_nok\x18\x03 \x01(\x03\"\xc3\x02\n\x0bMeasureLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12\x16\n\x0estrategic_area\x18\x04 \x01(\t\x12,\n\x06status\x18\x05 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x06 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x12\n\nbudget_nok\x18\x07 \x01(\x03\x12\x10\n\x08reported\x18\x08 \x01(\x08\x12\x19\n\x11report_receipt_id\x18\t \x01(\t\x12.\n\x07segment\x18\n \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x13\n\x0b\x65xplanation\x18\x0b \x01(\t\"c\n\x0bSegmentLine\x12.\n\x07segment\x18\x01 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x10\n\x08measures\x18\x02 \x01(\x05\x12\x12\n\nbudget_nok\x18\x03 \x01(\x03\"\xf7\x02\n\x0fPortfolioReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x15\n\rmeasure_count\x18\x02 \x01(\x05\x12\x18\n\x10\x62udget_total_nok\x18\x03 \x01(\x03\x12\x35\n\x06status\x18\x04 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\x12\x33\n\x04risk\x18\x05 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\x12\x36\n\tby_agency\x18\x06 \x03(\x0b\x32#.eportfolio.reporting.v1.AgencyLine\x12\x36\n\x08measures\x18\x07 \x03(\x0b\x32$.eportfolio.reporting.v1.MeasureLine\x12\x38\n\nby_segment\x18\x08 \x03(\x0b\x32$.eportfolio.reporting.v1.SegmentLine\x12\r\n\x05\x61s_of\x18\t \x01(\t\"U\n\x16GetKoronaReportRequest\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12,\n\x04\x61xis\x18\x02 \x01(\x0e\x32\x1e.eportfolio.common.v1.TimeAxis\"/\n\x0c\x43\x61tegoryLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x11\n\tproposals\x18\x02 \x01(\x05\"h\n\x0cKoronaReport\x12\r\n\x05total\x18\x01 \x01(\x05\x12:\n\x0b\x62y_category\x18\x02 \x03(\x0b\x32%.eportfolio.reporting.v1.CategoryLine\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\"0\n\x12GetCalendarRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\n\n\x02\x61t\x18\x02 \x01(\t\"\xb2\x01\n\rCalendarEntry\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12.\n\x07segment\x18\x04 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x10\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\t\x12\x10\n\x08reported\x18\x06 \x01(\x08\x12\x0f\n\x07overdue\x18\x07 \x01(\x08\"O\n\x08\x43\x61lendar\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x33\n\x03\x64ue\x18\x02 \x03(\x0b\x32&.eportfolio.reporting.v1.CalendarEntry\",\n\x16GetDependenciesRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\"2\n\x0e\x44\x65pendencyLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa0\x01\n\x0c\x44\x65pendencies\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12;\n\ndepends_on\x18\x02 \x03(\x0b\x32\'.eportfolio.reporting.v1.DependencyLine\x12?\n\x0e\x64\x65pended_on_by\x18\x03 \x03(\x0b\x32\'.eportfolio.reporting.v1.DependencyLine2\xbb\x03\n\x10ReportingService\x12r\n\x12GetPortfolioReport\x12\x32.eportfolio.reporting.v1.GetPortfolioReportRequest\x1a(.eportfolio.reporting.v1.PortfolioReport\x12i\n\x0fGetKoronaReport\x12/.eportfolio.reporting.v1.GetKoronaReportRequest\x1a%.eportfolio.reporting.v1.KoronaReport\x12]\n\x0bGetCalendar\x12+.eportfolio.reporting.v1.GetCalendarRequest\x1a!.eportfolio.reporting.v1.Calendar\x12i\n\x0fGetDependencies\x12/.eportfolio.reporting.v1.GetDependenciesRequest\x1a%.eportfolio.reporting.v1.Dependenciesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'eportfolio/reporting/v1/reporting.proto\x12\x17\x65portfolio.reporting.v1\x1a!eportfolio/common/v1/common.proto\"h\n\x19GetPortfolioReportRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05\x61s_of\x18\x02 \x01(\t\x12,\n\x04\x61xis\x18\x03 \x01(\x0e\x32\x1e.eportfolio.common.v1.TimeAxis\"N\n\x0c\x43olourCounts\x12\r\n\x05green\x18\x01 \x01(\x05\x12\x0e\n\x06yellow\x18\x02 \x01(\x05\x12\x0b\n\x03red\x18\x03 \x01(\x05\x12\x12\n\nunreported\x18\x04 \x01(\x05\"B\n\nAgencyLine\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\x12\x10\n\x08measures\x18\x02 \x01(\x05\x12\x12\n\nbudget_nok\x18\x03 \x01(\x03\"\xc3\x02\n\x0bMeasureLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12\x16\n\x0estrategic_area\x18\x04 \x01(\t\x12,\n\x06status\x18\x05 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x06 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x12\n\nbudget_nok\x18\x07 \x01(\x03\x12\x10\n\x08reported\x18\x08 \x01(\x08\x12\x19\n\x11report_receipt_id\x18\t \x01(\t\x12.\n\x07segment\x18\n \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x13\n\x0b\x65xplanation\x18\x0b \x01(\t\"\x91\x01\n\x0bSegmentLine\x12.\n\x07segment\x18\x01 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x10\n\x08measures\x18\x02 \x01(\x05\x12\x12\n\nbudget_nok\x18\x03 \x01(\x03\x12\x13\n\x0breports_due\x18\x04 \x01(\x05\x12\x17\n\x0freports_overdue\x18\x05 \x01(\x05\"\x96\x01\n\nChangeLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12\x0e\n\x06period\x18\x04 \x01(\t\x12\x11\n\tlifecycle\x18\x05 \x01(\t\x12\x13\n\x0bway_forward\x18\x06 \x01(\t\x12\x12\n\nbudget_nok\x18\x07 \x01(\x03\"|\n\rCandidateLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12\x16\n\x0estrategic_area\x18\x04 \x01(\t\x12\x15\n\rcandidate_for\x18\x05 \x01(\x05\"p\n\x08\x41reaLine\x12\x16\n\x0estrategic_area\x18\x01 \x01(\t\x12\x10\n\x08measures\x18\x02 \x01(\x05\x12\x1c\n\x14\x62udget_nok_this_year\x18\x03 \x01(\x03\x12\x1c\n\x14\x62udget_nok_next_year\x18\x04 \x01(\x03\"b\n\rFinishingLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12\x13\n\x0bplanned_end\x18\x04 \x01(\t\"\xbd\x01\n\x0ePreviousPeriod\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x15\n\rmeasure_count\x18\x02 \x01(\x05\x12\x18\n\x10\x62udget_total_nok\x18\x03 \x01(\x03\x12\x35\n\x06status\x18\x04 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\x12\x33\n\x04risk\x18\x05 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\"\xdc\x05\n\x0fPortfolioReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x15\n\rmeasure_count\x18\x02 \x01(\x05\x12\x18\n\x10\x62udget_total_nok\x18\x03 \x01(\x03\x12\x35\n\x06status\x18\x04 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\x12\x33\n\x04risk\x18\x05 \x01(\x0b\x32%.eportfolio.reporting.v1.ColourCounts\x12\x36\n\tby_agency\x18\x06 \x03(\x0b\x32#.eportfolio.reporting.v1.AgencyLine\x12\x36\n\x08measures\x18\x07 \x03(\x0b\x32$.eportfolio.reporting.v1.MeasureLine\x12\x38\n\nby_segment\x18\x08 \x03(\x0b\x32$.eportfolio.reporting.v1.SegmentLine\x12\r\n\x05\x61s_of\x18\t \x01(\t\x12\x39\n\x08previous\x18\n \x01(\x0b\x32\'.eportfolio.reporting.v1.PreviousPeriod\x12\x34\n\x07\x65ntered\x18\x0b \x03(\x0b\x32#.eportfolio.reporting.v1.ChangeLine\x12\x33\n\x06\x65xited\x18\x0c \x03(\x0b\x32#.eportfolio.reporting.v1.ChangeLine\x12:\n\ncandidates\x18\r \x03(\x0b\x32&.eportfolio.reporting.v1.CandidateLine\x12<\n\x11\x62y_strategic_area\x18\x0e \x03(\x0b\x32!.eportfolio.reporting.v1.AreaLine\x12\x43\n\x13\x66inishing_this_year\x18\x0f \x03(\x0b\x32&.eportfolio.reporting.v1.FinishingLine\"U\n\x16GetKoronaReportRequest\x12\r\n\x05\x61s_of\x18\x01 \x01(\t\x12,\n\x04\x61xis\x18\x02 \x01(\x0e\x32\x1e.eportfolio.common.v1.TimeAxis\"/\n\x0c\x43\x61tegoryLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x11\n\tproposals\x18\x02 \x01(\x05\"h\n\x0cKoronaReport\x12\r\n\x05total\x18\x01 \x01(\x05\x12:\n\x0b\x62y_category\x18\x02 \x03(\x0b\x32%.eportfolio.reporting.v1.CategoryLine\x12\r\n\x05\x61s_of\x18\x03 \x01(\t\"0\n\x12GetCalendarRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\n\n\x02\x61t\x18\x02 \x01(\t\"\xb2\x01\n\rCalendarEntry\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x03 \x01(\t\x12.\n\x07segment\x18\x04 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x10\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\t\x12\x10\n\x08reported\x18\x06 \x01(\x08\x12\x0f\n\x07overdue\x18\x07 \x01(\x08\"O\n\x08\x43\x61lendar\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x33\n\x03\x64ue\x18\x02 \x03(\x0b\x32&.eportfolio.reporting.v1.CalendarEntry\",\n\x16GetDependenciesRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\"2\n\x0e\x44\x65pendencyLine\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xa0\x01\n\x0c\x44\x65pendencies\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12;\n\ndepends_on\x18\x02 \x03(\x0b\x32\'.eportfolio.reporting.v1.DependencyLine\x12?\n\x0e\x64\x65pended_on_by\x18\x03 \x03(\x0b\x32\'.eportfolio.reporting.v1.DependencyLine2\xbb\x03\n\x10ReportingService\x12r\n\x12GetPortfolioReport\x12\x32.eportfolio.reporting.v1.GetPortfolioReportRequest\x1a(.eportfolio.reporting.v1.PortfolioReport\x12i\n\x0fGetKoronaReport\x12/.eportfolio.reporting.v1.GetKoronaReportRequest\x1a%.eportfolio.reporting.v1.KoronaReport\x12]\n\x0bGetCalendar\x12+.eportfolio.reporting.v1.GetCalendarRequest\x1a!.eportfolio.reporting.v1.Calendar\x12i\n\x0fGetDependencies\x12/.eportfolio.reporting.v1.GetDependenciesRequest\x1a%.eportfolio.reporting.v1.Dependenciesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,28 +40,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGENCYLINE']._serialized_end=355
   _globals['_MEASURELINE']._serialized_start=358
   _globals['_MEASURELINE']._serialized_end=681
-  _globals['_SEGMENTLINE']._serialized_start=683
-  _globals['_SEGMENTLINE']._serialized_end=782
-  _globals['_PORTFOLIOREPORT']._serialized_start=785
-  _globals['_PORTFOLIOREPORT']._serialized_end=1160
-  _globals['_GETKORONAREPORTREQUEST']._serialized_start=1162
-  _globals['_GETKORONAREPORTREQUEST']._serialized_end=1247
-  _globals['_CATEGORYLINE']._serialized_start=1249
-  _globals['_CATEGORYLINE']._serialized_end=1296
-  _globals['_KORONAREPORT']._serialized_start=1298
-  _globals['_KORONAREPORT']._serialized_end=1402
-  _globals['_GETCALENDARREQUEST']._serialized_start=1404
-  _globals['_GETCALENDARREQUEST']._serialized_end=1452
-  _globals['_CALENDARENTRY']._serialized_start=1455
-  _globals['_CALENDARENTRY']._serialized_end=1633
-  _globals['_CALENDAR']._serialized_start=1635
-  _globals['_CALENDAR']._serialized_end=1714
-  _globals['_GETDEPENDENCIESREQUEST']._serialized_start=1716
-  _globals['_GETDEPENDENCIESREQUEST']._serialized_end=1760
-  _globals['_DEPENDENCYLINE']._serialized_start=1762
-  _globals['_DEPENDENCYLINE']._serialized_end=1812
-  _globals['_DEPENDENCIES']._serialized_start=1815
-  _globals['_DEPENDENCIES']._serialized_end=1975
-  _globals['_REPORTINGSERVICE']._serialized_start=1978
-  _globals['_REPORTINGSERVICE']._serialized_end=2421
+  _globals['_SEGMENTLINE']._serialized_start=684
+  _globals['_SEGMENTLINE']._serialized_end=829
+  _globals['_CHANGELINE']._serialized_start=832
+  _globals['_CHANGELINE']._serialized_end=982
+  _globals['_CANDIDATELINE']._serialized_start=984
+  _globals['_CANDIDATELINE']._serialized_end=1108
+  _globals['_AREALINE']._serialized_start=1110
+  _globals['_AREALINE']._serialized_end=1222
+  _globals['_FINISHINGLINE']._serialized_start=1224
+  _globals['_FINISHINGLINE']._serialized_end=1322
+  _globals['_PREVIOUSPERIOD']._serialized_start=1325
+  _globals['_PREVIOUSPERIOD']._serialized_end=1514
+  _globals['_PORTFOLIOREPORT']._serialized_start=1517
+  _globals['_PORTFOLIOREPORT']._serialized_end=2249
+  _globals['_GETKORONAREPORTREQUEST']._serialized_start=2251
+  _globals['_GETKORONAREPORTREQUEST']._serialized_end=2336
+  _globals['_CATEGORYLINE']._serialized_start=2338
+  _globals['_CATEGORYLINE']._serialized_end=2385
+  _globals['_KORONAREPORT']._serialized_start=2387
+  _globals['_KORONAREPORT']._serialized_end=2491
+  _globals['_GETCALENDARREQUEST']._serialized_start=2493
+  _globals['_GETCALENDARREQUEST']._serialized_end=2541
+  _globals['_CALENDARENTRY']._serialized_start=2544
+  _globals['_CALENDARENTRY']._serialized_end=2722
+  _globals['_CALENDAR']._serialized_start=2724
+  _globals['_CALENDAR']._serialized_end=2803
+  _globals['_GETDEPENDENCIESREQUEST']._serialized_start=2805
+  _globals['_GETDEPENDENCIESREQUEST']._serialized_end=2849
+  _globals['_DEPENDENCYLINE']._serialized_start=2851
+  _globals['_DEPENDENCYLINE']._serialized_end=2901
+  _globals['_DEPENDENCIES']._serialized_start=2904
+  _globals['_DEPENDENCIES']._serialized_end=3064
+  _globals['_REPORTINGSERVICE']._serialized_start=3067
+  _globals['_REPORTINGSERVICE']._serialized_end=3510
 # @@protoc_insertion_point(module_scope)

@@ -158,24 +158,196 @@ class SegmentLine(_message.Message):
     SEGMENT_FIELD_NUMBER: _builtins.int
     MEASURES_FIELD_NUMBER: _builtins.int
     BUDGET_NOK_FIELD_NUMBER: _builtins.int
+    REPORTS_DUE_FIELD_NUMBER: _builtins.int
+    REPORTS_OVERDUE_FIELD_NUMBER: _builtins.int
     segment: _common_pb2.Segment.ValueType
     """UNSPECIFIED: measures not yet placed in a segment."""
     measures: _builtins.int
     budget_nok: _builtins.int
+    reports_due: _builtins.int
+    """Reports owed for the period under the segment's cadence, and how many are late
+    (judged at the report's moment).
+    """
+    reports_overdue: _builtins.int
     def __init__(
         self,
         *,
         segment: _common_pb2.Segment.ValueType = ...,
         measures: _builtins.int = ...,
         budget_nok: _builtins.int = ...,
+        reports_due: _builtins.int = ...,
+        reports_overdue: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "measures", b"measures", "segment", b"segment"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "measures", b"measures", "reports_due", b"reports_due", "reports_overdue", b"reports_overdue", "segment", b"segment"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SegmentLine: _TypeAlias = SegmentLine  # noqa: Y015
+
+@_typing.final
+class ChangeLine(_message.Message):
+    """A measure that entered or left the portfolio since the previous period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_FIELD_NUMBER: _builtins.int
+    WAY_FORWARD_FIELD_NUMBER: _builtins.int
+    BUDGET_NOK_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    name: _builtins.str
+    responsible_agency: _builtins.str
+    period: _builtins.str
+    """entered: its first period; left: its last period."""
+    lifecycle: _builtins.str
+    """left only: completed | paused | withdrawn, and its way forward (e.g. Forvaltning)."""
+    way_forward: _builtins.str
+    budget_nok: _builtins.int
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        name: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        period: _builtins.str = ...,
+        lifecycle: _builtins.str = ...,
+        way_forward: _builtins.str = ...,
+        budget_nok: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok", b"budget_nok", "lifecycle", b"lifecycle", "measure_id", b"measure_id", "name", b"name", "period", b"period", "responsible_agency", b"responsible_agency", "way_forward", b"way_forward"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeLine: _TypeAlias = ChangeLine  # noqa: Y015
+
+@_typing.final
+class CandidateLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    STRATEGIC_AREA_FIELD_NUMBER: _builtins.int
+    CANDIDATE_FOR_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    name: _builtins.str
+    responsible_agency: _builtins.str
+    strategic_area: _builtins.str
+    candidate_for: _builtins.int
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        name: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        strategic_area: _builtins.str = ...,
+        candidate_for: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidate_for", b"candidate_for", "measure_id", b"measure_id", "name", b"name", "responsible_agency", b"responsible_agency", "strategic_area", b"strategic_area"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CandidateLine: _TypeAlias = CandidateLine  # noqa: Y015
+
+@_typing.final
+class AreaLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STRATEGIC_AREA_FIELD_NUMBER: _builtins.int
+    MEASURES_FIELD_NUMBER: _builtins.int
+    BUDGET_NOK_THIS_YEAR_FIELD_NUMBER: _builtins.int
+    BUDGET_NOK_NEXT_YEAR_FIELD_NUMBER: _builtins.int
+    strategic_area: _builtins.str
+    measures: _builtins.int
+    budget_nok_this_year: _builtins.int
+    budget_nok_next_year: _builtins.int
+    def __init__(
+        self,
+        *,
+        strategic_area: _builtins.str = ...,
+        measures: _builtins.int = ...,
+        budget_nok_this_year: _builtins.int = ...,
+        budget_nok_next_year: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_nok_next_year", b"budget_nok_next_year", "budget_nok_this_year", b"budget_nok_this_year", "measures", b"measures", "strategic_area", b"strategic_area"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AreaLine: _TypeAlias = AreaLine  # noqa: Y015
+
+@_typing.final
+class FinishingLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    PLANNED_END_FIELD_NUMBER: _builtins.int
+    measure_id: _builtins.int
+    name: _builtins.str
+    responsible_agency: _builtins.str
+    planned_end: _builtins.str
+    def __init__(
+        self,
+        *,
+        measure_id: _builtins.int = ...,
+        name: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        planned_end: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "name", b"name", "planned_end", b"planned_end", "responsible_agency", b"responsible_agency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FinishingLine: _TypeAlias = FinishingLine  # noqa: Y015
+
+@_typing.final
+class PreviousPeriod(_message.Message):
+    """The same figures for the previous reporting period, for comparison."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERIOD_FIELD_NUMBER: _builtins.int
+    MEASURE_COUNT_FIELD_NUMBER: _builtins.int
+    BUDGET_TOTAL_NOK_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RISK_FIELD_NUMBER: _builtins.int
+    period: _builtins.str
+    measure_count: _builtins.int
+    budget_total_nok: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___ColourCounts: ...
+    @_builtins.property
+    def risk(self) -> Global___ColourCounts: ...
+    def __init__(
+        self,
+        *,
+        period: _builtins.str = ...,
+        measure_count: _builtins.int = ...,
+        budget_total_nok: _builtins.int = ...,
+        status: Global___ColourCounts | None = ...,
+        risk: Global___ColourCounts | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["risk", b"risk", "status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_total_nok", b"budget_total_nok", "measure_count", b"measure_count", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviousPeriod: _TypeAlias = PreviousPeriod  # noqa: Y015
 
 @_typing.final
 class PortfolioReport(_message.Message):
@@ -190,6 +362,12 @@ class PortfolioReport(_message.Message):
     MEASURES_FIELD_NUMBER: _builtins.int
     BY_SEGMENT_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
+    PREVIOUS_FIELD_NUMBER: _builtins.int
+    ENTERED_FIELD_NUMBER: _builtins.int
+    EXITED_FIELD_NUMBER: _builtins.int
+    CANDIDATES_FIELD_NUMBER: _builtins.int
+    BY_STRATEGIC_AREA_FIELD_NUMBER: _builtins.int
+    FINISHING_THIS_YEAR_FIELD_NUMBER: _builtins.int
     period: _builtins.str
     measure_count: _builtins.int
     budget_total_nok: _builtins.int
@@ -205,6 +383,30 @@ class PortfolioReport(_message.Message):
     def measures(self) -> _containers.RepeatedCompositeFieldContainer[Global___MeasureLine]: ...
     @_builtins.property
     def by_segment(self) -> _containers.RepeatedCompositeFieldContainer[Global___SegmentLine]: ...
+    @_builtins.property
+    def previous(self) -> Global___PreviousPeriod:
+        """The latest earlier period with status reports; absent when there is none."""
+
+    @_builtins.property
+    def entered(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChangeLine]:
+        """Entered since the previous period (after it, up to this one)."""
+
+    @_builtins.property
+    def exited(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChangeLine]:
+        """Left since the previous period (last counted in it or later, before this one)."""
+
+    @_builtins.property
+    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___CandidateLine]:
+        """Candidates for the next year's portfolio."""
+
+    @_builtins.property
+    def by_strategic_area(self) -> _containers.RepeatedCompositeFieldContainer[Global___AreaLine]:
+        """Budget per strategic area, this year and next."""
+
+    @_builtins.property
+    def finishing_this_year(self) -> _containers.RepeatedCompositeFieldContainer[Global___FinishingLine]:
+        """Measures planned to finish in the period's year."""
+
     def __init__(
         self,
         *,
@@ -217,10 +419,16 @@ class PortfolioReport(_message.Message):
         measures: _abc.Iterable[Global___MeasureLine] | None = ...,
         by_segment: _abc.Iterable[Global___SegmentLine] | None = ...,
         as_of: _builtins.str = ...,
+        previous: Global___PreviousPeriod | None = ...,
+        entered: _abc.Iterable[Global___ChangeLine] | None = ...,
+        exited: _abc.Iterable[Global___ChangeLine] | None = ...,
+        candidates: _abc.Iterable[Global___CandidateLine] | None = ...,
+        by_strategic_area: _abc.Iterable[Global___AreaLine] | None = ...,
+        finishing_this_year: _abc.Iterable[Global___FinishingLine] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["risk", b"risk", "status", b"status"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["previous", b"previous", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "by_segment", b"by_segment", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "risk", b"risk", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "budget_total_nok", b"budget_total_nok", "by_agency", b"by_agency", "by_segment", b"by_segment", "by_strategic_area", b"by_strategic_area", "candidates", b"candidates", "entered", b"entered", "exited", b"exited", "finishing_this_year", b"finishing_this_year", "measure_count", b"measure_count", "measures", b"measures", "period", b"period", "previous", b"previous", "risk", b"risk", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
