@@ -801,3 +801,51 @@ async def test_the_report_compares_with_the_previous_period_and_lists_the_change
     unplaced = next(s for s in r.by_segment if s.segment == common_pb2.SEGMENT_UNSPECIFIED)
     assert unplaced.reports_due >= 2, "unplaced measures report every period"
     assert unplaced.reports_overdue <= unplaced.reports_due - 2, "ours reported"
+
+
+# --- rebuild (kept last: it replays everything the tests above produced) ------------------
+
+
+async def test_rebuilt_projections_equal_the_live_views(system: System) -> None:
+    periods = ["2019-03", "2020-03", "2020-06", "2020-09", "2020-12", "2021-03", "2023-03"]
+
+    async def views() -> list[Any]:
+        out: list[Any] = []
+        for period in periods:
+            for as_of, axis in (
+                ("", 0),
+                ("2020-07-01T00:00:00Z", 0),
+                ("2999-01-01T00:00:00Z", common_pb2.TIME_AXIS_RECORDED),
+            ):
+                out.append(
+                    await system.reporting.GetPortfolioReport(
+                        reporting_pb2.GetPortfolioReportRequest(
+                            period=period, as_of=as_of, axis=axis
+                        )
+                    )
+                )
+            out.append(
+                await system.reporting.GetCalendar(
+                    reporting_pb2.GetCalendarRequest(period=period, at="2021-01-01T00:00:00Z")
+                )
+            )
+        return out
+
+    live = await views()
+    assert sum(r.measure_count for r in live[::4]) > 0, "there is something to rebuild"
+    code, _ = await refused(
+        system.reporting.RebuildProjections(
+            reporting_pb2.RebuildProjectionsRequest(), metadata=AS_FHI
+        ).read()
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    progress = [
+        p
+        async for p in system.reporting.RebuildProjections(
+            reporting_pb2.RebuildProjectionsRequest(), metadata=AS_OFFICE
+        )
+    ]
+    assert progress[-1].done
+    assert progress[-1].read == progress[-1].total > 0
+    assert [p.read for p in progress] == sorted(p.read for p in progress), "it only goes up"
+    assert await views() == live

@@ -14,6 +14,7 @@ from backbone.errors import PermissionDeniedError
 OFFICE = "office"
 AGENCY = "agency"
 AUDITOR = "auditor"
+OPERATIONS = "operations"
 SYSTEM = "system"
 
 

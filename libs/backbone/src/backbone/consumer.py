@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -116,6 +116,9 @@ class TrackedConsumer:
         self._positions: dict[str, int | None] = {}
         self._dlq: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
+        self._subscriber: Any = None
+        self._busy = asyncio.Lock()
+        """Held while a batch is applied, so a replay can start between batches."""
 
     def subscribe(self, broker: KafkaBroker) -> None:
         s = self.settings
@@ -134,6 +137,7 @@ class TrackedConsumer:
             decoder=_undecoded,
         )
         subscriber(self._handle)
+        self._subscriber = subscriber
 
     async def start(self) -> None:
         self._epoch_id = await self.epoch.read()
@@ -149,6 +153,44 @@ class TrackedConsumer:
         if self._dlq is not None:
             await self._dlq.stop()
 
+    # --- replay --------------------------------------------------------------------------
+
+    async def replay(self, reset: Callable[[], None]) -> dict[TopicPartition, int]:
+        """Apply every retained message again from the beginning, into a reset sink.
+
+        Between two batches, ``reset`` empties the sink (its rows and its tracking records);
+        then every assigned partition is read again from offset 0 (duplicates and stale
+        epochs are skipped as always). Returns the end offsets the replay has to reach.
+        """
+        kafka = getattr(self._subscriber, "consumer", None)
+        if kafka is None:
+            raise RuntimeError(f"{self.group_id} is not consuming yet")
+        async with self._busy:
+            await asyncio.to_thread(reset)
+            self._positions.clear()
+            assigned = list(kafka.assignment())
+            ends: dict[TopicPartition, int] = await kafka.end_offsets(assigned)
+            await kafka.seek_to_beginning(*assigned)
+        return ends
+
+    async def idle(self) -> None:
+        """Return once no batch is being applied."""
+        async with self._busy:
+            pass
+
+    async def fetch_positions(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The next offset this consumer will fetch, per partition (for progress)."""
+        kafka: Any = getattr(self._subscriber, "consumer", None)
+        positions: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            try:
+                positions[tp] = int(await asyncio.wait_for(kafka.position(tp), 2))
+            except Exception:  # not assigned (yet), or not consuming
+                positions[tp] = 0
+        return positions
+
     # --- the handler -------------------------------------------------------------------
 
     async def _handle(self, body: Any, msg: KafkaMessage) -> None:
@@ -157,7 +199,8 @@ class TrackedConsumer:
         if not records:
             return
         try:
-            await self._handle_records(records, consumer)
+            async with self._busy:
+                await self._handle_records(records, consumer)
         except Exception:
             # FastStream would move on past a batch whose handler raised: never let it.
             log.exception("%s: batch failed; it will be read again", self.group_id)

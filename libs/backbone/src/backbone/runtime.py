@@ -57,6 +57,8 @@ class Service:
     published_topics: list[str] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    on_consuming: list[Callable[[list[TrackedConsumer]], None]] = field(default_factory=list)
+    """Called with the running consumers once they are subscribed (e.g. for replays)."""
 
 
 class ServiceRunner:
@@ -154,6 +156,8 @@ class ServiceRunner:
                 self.consumers.append(consumer)
             await self._ensure_consumed_topics()
             await self._broker.start()
+            for hook in svc.on_consuming:
+                hook(self.consumers)
 
     async def _ensure_consumed_topics(self) -> None:
         """Create consumed topics up front so subscribers never wait on a missing topic."""

@@ -8,6 +8,7 @@ from contracts import topics
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting import projections
 from reporting.adapters.grpc_api import ReportingServicer
+from reporting.adapters.rebuild import Rebuilder
 from reporting.settings import ReportingSettings
 from reporting.store import open_store
 
@@ -17,6 +18,7 @@ NAME = "reporting"
 def create_service(settings: ReportingSettings) -> Service:
     store = open_store(settings, NAME)
     sink = projections.ProjectionSink(store)
+    rebuilder = Rebuilder(store)
     return Service(
         name=NAME,
         settings=settings,
@@ -32,9 +34,10 @@ def create_service(settings: ReportingSettings) -> Service:
         registrations=[
             (
                 reporting_pb2_grpc.add_ReportingServiceServicer_to_server,
-                ReportingServicer(store),
+                ReportingServicer(store, rebuilder),
                 reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
             )
         ],
         on_close=[store.close],
+        on_consuming=[rebuilder.attach],
     )

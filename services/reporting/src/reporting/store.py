@@ -88,8 +88,14 @@ TABLES = [
 ]
 
 
+TABLE_NAMES = [t.split("{s}", 1)[1].split(" ", 1)[0] for t in TABLES]
+
+
 class ReadModelStore(Protocol):
     """Reads and writes the report tables."""
+
+    def reset(self, tracking_prefix: str) -> None:
+        """Empty every report table and the tracking records named ``tracking_prefix...``."""
 
     def position(self, tracking_name: str) -> int | None: ...
 
@@ -109,6 +115,14 @@ class SQLiteReadModel(SQLiteTrackingRecorder):
     def position(self, tracking_name: str) -> int | None:
         position: int | None = self.max_tracking_id(tracking_name)
         return position
+
+    def reset(self, tracking_prefix: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLE_NAMES:
+                c.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+            c.execute(
+                "DELETE FROM tracking WHERE application_name LIKE ?", (tracking_prefix + "%",)
+            )
 
     def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -141,6 +155,16 @@ class PostgresReadModel(PostgresTrackingRecorder):
     def position(self, tracking_name: str) -> int | None:
         position: int | None = self.max_tracking_id(tracking_name)
         return position
+
+    def reset(self, tracking_prefix: str) -> None:
+        tracking = f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLE_NAMES:
+                c.execute(f"DELETE FROM {self._prefix}{table}")  # noqa: S608 - our own tables
+            c.execute(
+                f"DELETE FROM {tracking} WHERE application_name LIKE %s",  # noqa: S608
+                (tracking_prefix + "%",),
+            )
 
     def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
+
 from backbone import validation as check
+from backbone.access import OFFICE, OPERATIONS
 from backbone.errors import Violations
+from backbone.grpc_server import meta_from
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from reporting.adapters.rebuild import Rebuilder
 from reporting.projections import utc_text
 from reporting.queries import (
     AsOf,
@@ -74,8 +80,9 @@ def _as_of(moment: str, axis: int, v: Violations) -> AsOf:
 
 
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
-    def __init__(self, store: ReadModelStore) -> None:
+    def __init__(self, store: ReadModelStore, rebuilder: Rebuilder | None = None) -> None:
         self.store = store
+        self.rebuilder = rebuilder
 
     async def GetPortfolioReport(  # noqa: N802 - gRPC method name
         self, request: reporting_pb2.GetPortfolioReportRequest, context: Any
@@ -215,3 +222,20 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             depends_on=[reporting_pb2.DependencyLine(measure_id=i, name=n) for i, n in on],
             depended_on_by=[reporting_pb2.DependencyLine(measure_id=i, name=n) for i, n in by],
         )
+
+    async def RebuildProjections(  # noqa: N802
+        self, request: reporting_pb2.RebuildProjectionsRequest, context: Any
+    ) -> AsyncIterator[reporting_pb2.RebuildProgress]:
+        meta = meta_from(context)
+        if meta.role not in (OFFICE, OPERATIONS):
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED, "rebuilding is for the office or operations"
+            )
+        if self.rebuilder is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no rebuilder configured")
+        assert self.rebuilder is not None
+        try:
+            async for p in self.rebuilder.rebuild():
+                yield reporting_pb2.RebuildProgress(read=p.read, total=p.total, done=p.done)
+        except RuntimeError as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))

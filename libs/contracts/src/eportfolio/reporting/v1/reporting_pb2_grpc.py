@@ -55,6 +55,11 @@ class ReportingServiceStub:
                 request_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.SerializeToString,
                 response_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.FromString,
                 _registered_method=True)
+        self.RebuildProjections = channel.unary_stream(
+                '/eportfolio.reporting.v1.ReportingService/RebuildProjections',
+                request_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProgress.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -87,6 +92,14 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RebuildProjections(self, request, context):
+        """Drop every projection and build it again from the events, reporting progress
+        (x-role office or operations). The views are incomplete until it is done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +122,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetDependencies,
                     request_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.FromString,
                     response_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.SerializeToString,
+            ),
+            'RebuildProjections': grpc.unary_stream_rpc_method_handler(
+                    servicer.RebuildProjections,
+                    request_deserializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.FromString,
+                    response_serializer=eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProgress.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -220,6 +238,33 @@ class ReportingService:
             '/eportfolio.reporting.v1.ReportingService/GetDependencies',
             eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.GetDependenciesRequest.SerializeToString,
             eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.Dependencies.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RebuildProjections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eportfolio.reporting.v1.ReportingService/RebuildProjections',
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProjectionsRequest.SerializeToString,
+            eportfolio_dot_reporting_dot_v1_dot_reporting__pb2.RebuildProgress.FromString,
             options,
             channel_credentials,
             insecure,

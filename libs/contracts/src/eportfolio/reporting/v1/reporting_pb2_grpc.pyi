@@ -39,6 +39,10 @@ class ReportingServiceStub:
     """Who owes a status report for a period under its segment's cadence, and who is late."""
     GetDependencies: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetDependenciesRequest, _reporting_pb2.Dependencies]
     """A measure's dependencies, both ways."""
+    RebuildProjections: _grpc.UnaryStreamMultiCallable[_reporting_pb2.RebuildProjectionsRequest, _reporting_pb2.RebuildProgress]
+    """Drop every projection and build it again from the events, reporting progress
+    (x-role office or operations). The views are incomplete until it is done.
+    """
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -51,6 +55,10 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     """Who owes a status report for a period under its segment's cadence, and who is late."""
     GetDependencies: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetDependenciesRequest, _reporting_pb2.Dependencies]  # type: ignore[assignment]
     """A measure's dependencies, both ways."""
+    RebuildProjections: _aio.UnaryStreamMultiCallable[_reporting_pb2.RebuildProjectionsRequest, _reporting_pb2.RebuildProgress]  # type: ignore[assignment]
+    """Drop every projection and build it again from the events, reporting progress
+    (x-role office or operations). The views are incomplete until it is done.
+    """
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     """Reporting answers with views projected from the other services' events."""
@@ -84,5 +92,15 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_reporting_pb2.Dependencies, _abc.Awaitable[_reporting_pb2.Dependencies]]:
         """A measure's dependencies, both ways."""
+
+    @_abc_1.abstractmethod
+    def RebuildProjections(
+        self,
+        request: _reporting_pb2.RebuildProjectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_reporting_pb2.RebuildProgress], _abc.AsyncIterator[_reporting_pb2.RebuildProgress]]:
+        """Drop every projection and build it again from the events, reporting progress
+        (x-role office or operations). The views are incomplete until it is done.
+        """
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
