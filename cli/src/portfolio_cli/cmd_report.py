@@ -20,6 +20,7 @@ from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ign
     reporting_pb2,
     reporting_pb2_grpc,
 )
+from portfolio_cli import cmd_rebuild
 from portfolio_cli.cli_support import (
     EXIT_USAGE,
     address_option,
@@ -156,6 +157,9 @@ def portfolio(
     report = _get(address, "GetPortfolioReport", request)
     data = portfolio_json(report)
     _deliver(fmt, out, data, lambda f: render_portfolio(data, f, made_on=date.today()))
+
+
+app.command("rebuild")(cmd_rebuild.rebuild)
 
 
 @app.command("korona")

@@ -40,10 +40,44 @@ def _as_of(report: Any) -> str | None:
     return str(getattr(report, "as_of", "")) or None
 
 
+def _previous(report: Any) -> dict[str, Any] | None:
+    """The previous period's figures, or None when the report has none (the first period)."""
+    if not report.HasField("previous"):
+        return None
+    previous = report.previous
+    return {
+        "period": str(previous.period),
+        "measure_count": int(previous.measure_count),
+        "budget_total_mnok": mnok_number(previous.budget_total_nok),
+        "budget_total_nok": int(previous.budget_total_nok),
+        "status": _counts(previous.status),
+        "risk": _counts(previous.risk),
+    }
+
+
+def _change(line: Any) -> dict[str, Any]:
+    return {
+        "measure_id": int(line.measure_id),
+        "name": str(line.name),
+        "responsible_agency": str(line.responsible_agency),
+        "period": str(line.period),
+        "lifecycle": str(line.lifecycle) or None,
+        "way_forward": str(line.way_forward) or None,
+        "budget_mnok": mnok_number(line.budget_nok),
+        "budget_nok": int(line.budget_nok),
+    }
+
+
 def portfolio_json(report: Any) -> dict[str, Any]:
     """A ``reporting.v1.PortfolioReport`` as JSON data; colours are green/yellow/red/null,
     segments lowercase names or null (not placed), ``*_mnok`` values numbers in million NOK;
-    a measure's ``explanation`` (of a red status or risk) is null when it gave none."""
+    a measure's ``explanation`` (of a red status or risk) is null when it gave none.
+
+    ``previous`` holds the previous period's figures (null when there is none);
+    ``entered``/``exited`` the measures that came and went since then (``lifecycle`` and
+    ``way_forward`` null for those that came); ``candidates`` next year's candidates;
+    ``by_strategic_area`` the budget per area this year and next; ``finishing_this_year``
+    the measures planned to end in the period's year (``planned_end`` null when unknown)."""
     return {
         "period": str(report.period),
         "as_of": _as_of(report),
@@ -67,6 +101,8 @@ def portfolio_json(report: Any) -> dict[str, Any]:
                 "measures": int(line.measures),
                 "budget_mnok": mnok_number(line.budget_nok),
                 "budget_nok": int(line.budget_nok),
+                "reports_due": int(line.reports_due),
+                "reports_overdue": int(line.reports_overdue),
             }
             for line in report.by_segment
         ],
@@ -84,6 +120,39 @@ def portfolio_json(report: Any) -> dict[str, Any]:
                 "explanation": str(m.explanation) or None,
             }
             for m in report.measures
+        ],
+        "previous": _previous(report),
+        "entered": [_change(line) for line in report.entered],
+        "exited": [_change(line) for line in report.exited],
+        "candidates": [
+            {
+                "measure_id": int(c.measure_id),
+                "name": str(c.name),
+                "responsible_agency": str(c.responsible_agency),
+                "strategic_area": str(c.strategic_area),
+                "candidate_for": int(c.candidate_for) or None,
+            }
+            for c in report.candidates
+        ],
+        "by_strategic_area": [
+            {
+                "strategic_area": str(a.strategic_area),
+                "measures": int(a.measures),
+                "budget_mnok_this_year": mnok_number(a.budget_nok_this_year),
+                "budget_mnok_next_year": mnok_number(a.budget_nok_next_year),
+                "budget_nok_this_year": int(a.budget_nok_this_year),
+                "budget_nok_next_year": int(a.budget_nok_next_year),
+            }
+            for a in report.by_strategic_area
+        ],
+        "finishing_this_year": [
+            {
+                "measure_id": int(f.measure_id),
+                "name": str(f.name),
+                "responsible_agency": str(f.responsible_agency),
+                "planned_end": str(f.planned_end) or None,
+            }
+            for f in report.finishing_this_year
         ],
     }
 

@@ -41,6 +41,67 @@ EXPLANATIONS = {
 }
 # "Most of Helse Nord's projects have not sent a status report in 2020" (seed 002).
 NOT_REPORTED = {167, 168}
+# January 2020 (seed 002): 54 measures, 1.65 billion, 56 % yellow status; risk "little changed".
+JANUARY = reporting_pb2.PreviousPeriod(
+    period="2020-01",
+    measure_count=54,
+    budget_total_nok=1_650_000_000,
+    status=reporting_pb2.ColourCounts(green=21, yellow=30, red=1, unreported=2),
+    risk=reporting_pb2.ColourCounts(green=14, yellow=35, red=3, unreported=2),
+)
+# How the measures that left since January left (portfolio-changes-2020-01-to-03.tsv).
+LEFT = {"Forvaltning": "completed", "Pauset": "paused"}
+# To finish in 2020 (seed 002, 3.2.1 and 3.2.2).
+FINISHING_2020 = {118: "2020-12", 124: "2020-12", 128: "2020-06", 172: "2020-12-31", 102: "2020"}
+# Reports owed in March under the segments' cadence: Samstyre and Koordinere every month.
+MONTHLY = {common_pb2.SEGMENT_SAMSTYRE, common_pb2.SEGMENT_KOORDINERE}
+CANDIDATE_IDS = 190
+
+
+def changes(data: Path) -> tuple[list[reporting_pb2.ChangeLine], list[reporting_pb2.ChangeLine]]:
+    """Measures entered and exited between January and March 2020 (seed 002, tables 1 and 2)."""
+    with (data / "portfolio-changes-2020-01-to-03.tsv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    entered = [
+        reporting_pb2.ChangeLine(
+            measure_id=int(r["measure_id"]),
+            name=r["name"],
+            responsible_agency=r["responsible_agency"],
+            period="2020-03",
+            budget_nok=int(float(r["budget_2020_mnok"] or 0) * 1_000_000),
+        )
+        for r in rows
+        if r["change"] == "entered"
+    ]
+    exited = [
+        reporting_pb2.ChangeLine(
+            measure_id=int(r["measure_id"]),
+            name=r["name"],
+            responsible_agency=r["responsible_agency"],
+            period="2020-01",
+            lifecycle=LEFT[r["way_forward"]],
+            way_forward=r["way_forward"],
+        )
+        for r in rows
+        if r["change"] == "exited"
+    ]
+    return entered, exited
+
+
+def candidates(data: Path) -> list[reporting_pb2.CandidateLine]:
+    """The five candidates for 2021 (seed 002, 3.1), numbered from 190."""
+    with (data / "candidates-2021.tsv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        reporting_pb2.CandidateLine(
+            measure_id=CANDIDATE_IDS + i,
+            name=r["name"],
+            responsible_agency=r["responsible_agency"],
+            strategic_area=r["main_strategic_area"],
+            candidate_for=2021,
+        )
+        for i, r in enumerate(rows)
+    ]
 
 
 def _counts(values: list[int]) -> reporting_pb2.ColourCounts:
@@ -81,9 +142,12 @@ def march_2020_report(data: Path) -> reporting_pb2.PortfolioReport:
     lines.sort(key=lambda m: m.measure_id)
     agencies: dict[str, list[reporting_pb2.MeasureLine]] = {}
     by_segment: dict[int, list[reporting_pb2.MeasureLine]] = {}
+    by_area: dict[str, list[reporting_pb2.MeasureLine]] = {}
     for m in lines:
         agencies.setdefault(m.responsible_agency, []).append(m)
         by_segment.setdefault(m.segment, []).append(m)
+        by_area.setdefault(m.strategic_area, []).append(m)
+    entered, exited = changes(data)
     return reporting_pb2.PortfolioReport(
         period="2020-03",
         measure_count=len(lines),
@@ -104,11 +168,41 @@ def march_2020_report(data: Path) -> reporting_pb2.PortfolioReport:
                 segment=s,
                 measures=len(by_segment[s]),
                 budget_nok=sum(m.budget_nok for m in by_segment[s]),
+                reports_due=len(by_segment[s]) if s in MONTHLY else 0,
+                reports_overdue=(sum(not m.reported for m in by_segment[s]) if s in MONTHLY else 0),
             )
             for s in SEGMENT_ORDER
             if s in by_segment
         ],
         measures=lines,
+        previous=JANUARY,
+        entered=entered,
+        exited=exited,
+        candidates=candidates(data),
+        by_strategic_area=[
+            reporting_pb2.AreaLine(
+                strategic_area=area,
+                measures=len(ms),
+                budget_nok_this_year=sum(m.budget_nok for m in ms),
+                # about half have given a 2021 budget (seed 002, 3): the odd-numbered ones
+                budget_nok_next_year=sum(
+                    m.budget_nok
+                    for m in ms
+                    if m.measure_id % 2 == 1 and m.measure_id not in FINISHING_2020
+                ),
+            )
+            for area, ms in by_area.items()
+        ],
+        finishing_this_year=[
+            reporting_pb2.FinishingLine(
+                measure_id=m.measure_id,
+                name=m.name,
+                responsible_agency=m.responsible_agency,
+                planned_end=FINISHING_2020[m.measure_id],
+            )
+            for m in lines
+            if m.measure_id in FINISHING_2020
+        ],
     )
 
 
@@ -122,6 +216,28 @@ def march_message(shared_dir: Path) -> reporting_pb2.PortfolioReport:
 def march_report(march_message: reporting_pb2.PortfolioReport) -> dict[str, Any]:
     """The March 2020 portfolio report as ``--format json`` prints it."""
     return portfolio_json(march_message)
+
+
+# What the reporting service added in 2020-05 (previous period, changes, outlook, reports due).
+NEW_KEYS = (
+    "previous",
+    "entered",
+    "exited",
+    "candidates",
+    "by_strategic_area",
+    "finishing_this_year",
+)
+
+
+@pytest.fixture(scope="session")
+def older_march_report(march_report: dict[str, Any]) -> dict[str, Any]:
+    """The March 2020 report as a server from before the comparison fields would send it."""
+    data = {k: v for k, v in march_report.items() if k not in NEW_KEYS}
+    data["by_segment"] = [
+        {k: v for k, v in s.items() if k not in ("reports_due", "reports_overdue")}
+        for s in march_report["by_segment"]
+    ]
+    return data
 
 
 @pytest.fixture(scope="session")

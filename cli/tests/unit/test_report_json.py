@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2
 from portfolio_cli.render.table import portfolio_table
@@ -80,10 +82,16 @@ def test_a_measure_carries_the_explanation_it_gave_for_red() -> None:
 
 
 def test_the_report_counts_measures_and_budget_per_segment_with_null_for_not_placed() -> None:
-    assert portfolio_json(a_report())["by_segment"] == [
-        {"segment": "koordinere", "measures": 1, "budget_mnok": 32, "budget_nok": 32_000_000},
-        {"segment": None, "measures": 1, "budget_mnok": 1.5, "budget_nok": 1_500_000},
-    ]
+    koordinere, unplaced = portfolio_json(a_report())["by_segment"]
+    assert koordinere == {
+        "segment": "koordinere",
+        "measures": 1,
+        "budget_mnok": 32,
+        "budget_nok": 32_000_000,
+        "reports_due": 0,
+        "reports_overdue": 0,
+    }
+    assert (unplaced["segment"], unplaced["budget_mnok"]) == (None, 1.5)
 
 
 def test_the_table_shows_each_measures_segment_and_the_segment_totals() -> None:
@@ -127,3 +135,104 @@ def test_a_report_for_a_past_moment_says_which() -> None:
     report = reporting_pb2.KoronaReport(total=0, as_of="2020-05-05T07:00:00+00:00")
     assert korona_json(report)["as_of"] == "2020-05-05T07:00:00+00:00"
     assert portfolio_json(a_report())["as_of"] is None
+
+
+def test_without_a_previous_period_previous_is_null_and_the_lists_are_empty() -> None:
+    data = portfolio_json(a_report())
+    assert data["previous"] is None
+    for key in ("entered", "exited", "candidates", "by_strategic_area", "finishing_this_year"):
+        assert data[key] == []
+
+
+def test_the_previous_period_is_there_even_when_its_figures_are_zero() -> None:
+    report = a_report()
+    report.previous.SetInParent()
+    report.previous.period = "2020-01"
+    assert portfolio_json(report)["previous"] == {
+        "period": "2020-01",
+        "measure_count": 0,
+        "budget_total_mnok": 0,
+        "budget_total_nok": 0,
+        "status": {"green": 0, "yellow": 0, "red": 0, "unreported": 0},
+        "risk": {"green": 0, "yellow": 0, "red": 0, "unreported": 0},
+    }
+
+
+def test_march_2020_compares_with_january(march_report: dict[str, Any]) -> None:
+    previous = march_report["previous"]
+    assert (previous["period"], previous["measure_count"]) == ("2020-01", 54)
+    assert (previous["budget_total_mnok"], previous["budget_total_nok"]) == (1650, 1_650_000_000)
+    assert previous["status"]["yellow"] == 30
+    assert previous["risk"] == {"green": 14, "yellow": 35, "red": 3, "unreported": 2}
+
+
+def test_measures_that_came_and_went_since_january(march_report: dict[str, Any]) -> None:
+    (entered,) = march_report["entered"]
+    assert entered == {
+        "measure_id": 131,
+        "name": "Realisere API-management som en tjeneste",
+        "responsible_agency": "Norsk Helsenett",
+        "period": "2020-03",
+        "lifecycle": None,
+        "way_forward": None,
+        "budget_mnok": 7,
+        "budget_nok": 7_000_000,
+    }
+    exited = {e["measure_id"]: (e["lifecycle"], e["way_forward"]) for e in march_report["exited"]}
+    assert exited == {
+        143: ("completed", "Forvaltning"),
+        142: ("paused", "Pauset"),
+        183: ("paused", "Pauset"),
+    }
+
+
+def test_candidates_areas_and_measures_finishing(march_report: dict[str, Any]) -> None:
+    candidates = march_report["candidates"]
+    assert [c["name"] for c in candidates][:3] == [
+        "Akson journal",
+        "Akson samhandling",
+        "DigiHOT - Digitalisering av hjelpemiddelformidlingen i NAV og kommune",
+    ]
+    assert len(candidates) == 5
+    assert {c["candidate_for"] for c in candidates} == {2021}
+    assert candidates[3]["strategic_area"] == ""
+    areas = {a["strategic_area"]: a for a in march_report["by_strategic_area"]}
+    area = areas["1.2 Digitalisere legemiddelkjeden innenfor hver virksomhet"]
+    assert area == {
+        "strategic_area": "1.2 Digitalisere legemiddelkjeden innenfor hver virksomhet",
+        "measures": 2,
+        "budget_mnok_this_year": 100,
+        "budget_mnok_next_year": 0,
+        "budget_nok_this_year": 100_000_000,
+        "budget_nok_next_year": 0,
+    }
+    assert sum(a["budget_mnok_this_year"] for a in areas.values()) == 1571
+    finishing = {f["measure_id"]: f["planned_end"] for f in march_report["finishing_this_year"]}
+    assert finishing[128] == "2020-06"
+    assert march_report["by_segment"][1]["reports_overdue"] == 1
+
+
+def test_the_table_compares_with_the_previous_period_and_lists_the_changes(
+    march_report: dict[str, Any],
+) -> None:
+    lines = portfolio_table(march_report).splitlines()
+    assert (
+        "Forrige periode 2020-01: 54 tiltak, budsjett 1 650 MNOK (endring -2 tiltak, -79 MNOK)"
+        in lines
+    )
+    assert "Nye tiltak siden 2020-01 (1):" in lines
+    assert "Ut av porteføljen siden 2020-01 (3):" in lines
+    assert any(line.split()[:1] == ["143"] and line.endswith("Forvaltning") for line in lines)
+    assert any(line.split()[:1] == ["183"] and line.endswith("Pauset") for line in lines)
+    assert "Prosjektkandidater for 2021: 5" in lines
+    segment_head = next(line for line in lines if line.startswith("Segment "))
+    assert segment_head.split()[-2:] == ["Rapporter", "Forsinket"]
+
+
+def test_a_table_from_an_older_server_has_no_comparison(
+    older_march_report: dict[str, Any],
+) -> None:
+    text = portfolio_table(older_march_report)
+    assert "Forrige periode" not in text
+    assert "Nye tiltak" not in text
+    assert "Forsinket" not in text

@@ -51,8 +51,8 @@ def test_the_red_measures_and_their_explanations_are_in_the_report(
     pdf: bytes, march_report: dict[str, Any]
 ) -> None:
     text = " ".join(pages_text(pdf))
-    assert "2 tiltak melder rød status:" in text
-    assert "3 tiltak melder rød risiko:" in text
+    assert "2 tiltak melder rød status mot 1 i januar:" in text
+    assert "3 tiltak melder rød risiko, like mange som i januar:" in text
     assert "Prosjektet er 8 måneder bak plan" in text
     assert "fabrikken i Kina er stengt" in text
 
@@ -69,6 +69,37 @@ def test_the_appendix_lists_every_measure_and_each_page_is_numbered(
     for number, text in enumerate(pages, start=1):
         assert f"Side {number} av {len(pages)}" in text
     assert "Nasjonal e-helseportefølje \u2013 mars 2020" in pages[1]  # running title
+
+
+def test_the_report_compares_with_january_and_covers_changes_and_next_year(pdf: bytes) -> None:
+    pages = [p.replace("\u00a0", " ") for p in pages_text(pdf)]
+    first = pages[0]
+    assert "i porteføljen (54 i januar)" in first
+    assert "52 tiltak mot 54 tiltak i januar 2020" in first
+    assert "Det er en nedgang på 79 millioner kroner fra januar" in first
+    text = " ".join(pages)
+    assert "nå har 58 % gul status mot 56 % i januar" in text
+    changes = text.split("2 Endringer i porteføljen")[1].split("3 Porteføljesegmenter")[0]
+    assert "131 Realisere API-management som en tjeneste Norsk Helsenett 7" in changes
+    assert "143 Medikamentell kreftbehandling Helse Sør-Øst Forvaltning" in changes
+    assert "142 Regionalt laboratoriedatasystem Helse Sør-Øst Pauset" in changes
+    assert "Veien videre" in changes
+    outlook = text.split("4 Nasjonal e-helseportefølje i 2021")[1].split("Vedlegg 1")[0]
+    assert "4.1 Prosjektkandidater for 2021" in outlook
+    assert "190 Akson journal Akson journal AS Digitalisering av arbeidsprosesser" in outlook
+    assert "4.2 Tiltak som avsluttes i 2020" in outlook
+    assert "4.3 Budsjett per innsatsområde" in outlook
+    assert "Budsjett 2021 (MNOK)" in outlook
+    assert "Figur 4: Budsjett i 2020 og 2021 (millioner kroner) per strategisk innsatsområde" in (
+        outlook
+    )
+
+
+def test_a_lead_in_stays_on_the_page_of_its_figure_or_table(pdf: bytes) -> None:
+    for page in pages_text(pdf):
+        body = page.rstrip()
+        body = re.sub(r"Side \d+ av \d+$", "", body).rstrip()
+        assert not body.endswith(":"), body[-200:]
 
 
 def test_the_korona_report_fits_on_a_page_or_two(

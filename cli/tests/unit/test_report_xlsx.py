@@ -26,7 +26,15 @@ def values(sheet: Any) -> list[list[Any]]:
 def test_the_workbook_has_a_summary_the_measures_the_agencies_and_the_segments(
     workbook: Workbook,
 ) -> None:
-    assert workbook.sheetnames == ["Oppsummering", "Tiltak", "Virksomheter", "Segmenter"]
+    assert workbook.sheetnames == [
+        "Oppsummering",
+        "Tiltak",
+        "Virksomheter",
+        "Segmenter",
+        "Endringer",
+        "Kandidater",
+        "Innsatsområder",
+    ]
     assert workbook.properties.title == "Nasjonal e-helseportefølje \u2013 rapport for mars 2020"
 
 
@@ -113,3 +121,97 @@ def test_the_korona_workbook_lists_the_categories_with_names_and_shares(
     assert header == ["Kode", "Kategori", "Forslag", "Andel"]
     assert ["12", "Infeksjonsovervåking", 84, pytest.approx(84 / 337)] in rows
     assert total[:3] == ["Sum", None, 337]
+
+
+def test_a_workbook_from_an_older_server_has_only_the_first_four_sheets(
+    older_march_report: dict[str, Any],
+) -> None:
+    book = load_workbook(io.BytesIO(portfolio_xlsx(older_march_report, made_on=TODAY)))
+    assert book.sheetnames == ["Oppsummering", "Tiltak", "Virksomheter", "Segmenter"]
+    header = values(book["Segmenter"])[0]
+    assert header == ["Segment", "Antall tiltak", "Budsjett (MNOK)", "Andel av budsjett"]
+
+
+def test_the_summary_has_the_previous_period(workbook: Workbook) -> None:
+    sheet = values(workbook["Oppsummering"])
+    rows = {r[0]: r[1:] for r in sheet if r[0]}
+    assert rows["Forrige periode"][0] == "2020-01"
+    assert rows["Antall tiltak forrige periode"][0] == 54
+    assert rows["Samlet budsjett 2020 forrige periode (MNOK)"][0] == 1650
+    assert rows["Farge"][4:6] == ["Status 2020-01 (andel)", "Risiko 2020-01 (andel)"]
+    assert rows["Gul"][4:6] == [pytest.approx(30 / 54), pytest.approx(35 / 54)]
+
+
+def test_the_changes_sheet_has_the_new_and_the_departed(workbook: Workbook) -> None:
+    header, *rows = values(workbook["Endringer"])
+    assert header == [
+        "Endring",
+        "Nr",
+        "Tiltak",
+        "Ansvarlig virksomhet",
+        "Periode",
+        "Veien videre",
+        "Budsjett 2020 (MNOK)",
+    ]
+    assert rows == [
+        [
+            "Ny",
+            131,
+            "Realisere API-management som en tjeneste",
+            "Norsk Helsenett",
+            "2020-03",
+            None,
+            7,
+        ],
+        [
+            "Ut",
+            143,
+            "Medikamentell kreftbehandling",
+            "Helse Sør-Øst",
+            "2020-01",
+            "Forvaltning",
+            None,
+        ],
+        ["Ut", 142, "Regionalt laboratoriedatasystem", "Helse Sør-Øst", "2020-01", "Pauset", None],
+        [
+            "Ut",
+            183,
+            "Ny saksbehandlingsløsning for meldeordningen Biovigilans",
+            "Helsedirektoratet",
+            "2020-01",
+            "Pauset",
+            None,
+        ],
+    ]
+    assert workbook["Endringer"].auto_filter.ref == "A1:G5"
+
+
+def test_the_candidates_and_areas_sheets(workbook: Workbook, march_report: dict[str, Any]) -> None:
+    header, *candidates = values(workbook["Kandidater"])
+    assert header == ["Nr", "Kandidat", "Ansvarlig virksomhet", "Innsatsområde", "Kandidat for"]
+    assert [c[1] for c in candidates] == [c["name"] for c in march_report["candidates"]]
+    assert candidates[0] == [
+        190,
+        "Akson journal",
+        "Akson journal AS",
+        "Digitalisering av arbeidsprosesser",
+        2021,
+    ]
+    assert candidates[4][3] is None
+    header, *areas, total = values(workbook["Innsatsområder"])
+    assert header == [
+        "Innsatsområde",
+        "Antall tiltak",
+        "Budsjett 2020 (MNOK)",
+        "Budsjett 2021 (MNOK)",
+    ]
+    assert areas[0] == ["1.1 Modernisere journal- og samhandlingsløsninger", 13, 476, 464]
+    assert total[:3] == ["Sum", 52, 1571]
+    assert total[3] == sum(a[3] for a in areas)
+
+
+def test_the_segments_sheet_counts_the_reports_due_and_overdue(workbook: Workbook) -> None:
+    header, *rows, total = values(workbook["Segmenter"])
+    assert header[4:] == ["Rapporter forventet", "Rapporter forsinket"]
+    assert rows[1][0] == "Koordinere" and rows[1][4:] == [10, 1]
+    assert total[4:] == [35, 1]

@@ -1,9 +1,13 @@
 """What the HTML and PDF reports say, in bokmål, following the directorate's own report.
 
 The portfolio report follows "Nasjonal e-helseportefølje April 2020" (seed 002): the
-portfolio's size and budget, measures and budget per responsible agency (its Figur 1),
-status and risk with the red measures and their explanations, and the full list of
-measures as its "Vedlegg 1". Figures and tables are numbered in order of appearance.
+portfolio's size and budget against the previous period, what entered and left, measures
+and budget per responsible agency (its Figur 1), status and risk and how their shares
+changed, with the red measures and their explanations, the changes in the portfolio (its
+tables 1 and 2), segments with the reports due, next year's portfolio (candidates,
+measures finishing, budget per strategic area this year and next; its chapter 3), and the
+full list of measures as its "Vedlegg 1". Chapters, figures and tables are numbered in
+order of appearance. What an older reporting service does not send is left out.
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ from portfolio_cli.render.document import (
     Notes,
     Paragraph,
     Row,
+    Run,
     Table,
 )
 from portfolio_cli.render.view import (
     NOT_PLACED_NB,
+    AreaBudget,
+    ChangeItem,
     ColourCounts,
     GroupLine,
     KoronaView,
@@ -52,7 +59,20 @@ class _Numbering:
 
     figures: int = 0
     tables: int = 0
+    sections: int = 0
+    subsections: int = 0
     blocks: list[Block] = field(default_factory=list)
+
+    def section(self, text: str) -> None:
+        """A numbered chapter heading (1, 2, ...)."""
+        self.sections += 1
+        self.subsections = 0
+        self.blocks.append(Heading(str(self.sections), text))
+
+    def subsection(self, text: str) -> None:
+        """A numbered heading in the current chapter (1.1, 1.2, ...)."""
+        self.subsections += 1
+        self.blocks.append(Heading(f"{self.sections}.{self.subsections}", text, level=2))
 
     def figure(self, scene: charts.Scene, caption: str) -> None:
         self.figures += 1
@@ -232,12 +252,32 @@ def _budget_phrase(mnok: float) -> str:
     return text
 
 
+def _difference(now: float, before: float) -> float:
+    return round(now - before, 3)
+
+
 @dataclass(frozen=True)
 class _Period:
-    """How the report names its period and the budget's year."""
+    """How the report names its period, the budget's year and the period it compares with."""
 
     name: str
     year: str
+    since: str = ""
+    """The previous period as sentences name it ("januar"); "" when there is none."""
+    previous_name: str = ""
+    """The previous period in full ("januar 2020")."""
+    previous_year: str = ""
+
+    @classmethod
+    def of(cls, view: PortfolioView) -> _Period:
+        previous = view.previous.period if view.previous else ""
+        return cls(
+            name=nb.period_name(view.period),
+            year=nb.period_year(view.period),
+            since=nb.previous_name(previous, view.period) if previous else "",
+            previous_name=nb.period_name(previous) if previous else "",
+            previous_year=nb.period_year(previous),
+        )
 
     @property
     def for_year(self) -> str:
@@ -247,40 +287,148 @@ class _Period:
     def in_year(self) -> str:
         return f" i {self.year}" if self.year else ""
 
+    @property
+    def next_year(self) -> str:
+        return str(int(self.year) + 1) if self.year else ""
+
+    @property
+    def since_then(self) -> str:
+        """ "siden januar", or "siden forrige rapportering" when the report does not say."""
+        return f"siden {self.since}" if self.since else "siden forrige rapportering"
+
+
+def _change_words(difference: float, since: str) -> str:
+    """ "ned 79 fra januar", "opp 12 fra januar", "uendret fra januar"."""
+    if difference < 0:
+        return f"ned {nb.number(-difference)} fra {since}"
+    if difference > 0:
+        return f"opp {nb.number(difference)} fra {since}"
+    return f"uendret fra {since}"
+
 
 def _key_figures(view: PortfolioView, period: _Period) -> KeyFigures:
+    previous = view.previous
+    count_note = "i porteføljen"
+    budget_note = "millioner kroner"
+    yellow_note = f"{view.status.yellow} av {view.status.total} tiltak"
+    red_status_note = red_risk_note = "tiltak"
+    if previous:
+        if previous.measure_count is not None:
+            count_note += f" ({nb.number(previous.measure_count)} i {period.since})"
+        if previous.budget_total_mnok is not None:
+            difference = _difference(view.budget_total_mnok, previous.budget_total_mnok)
+            budget_note += f", {_change_words(difference, period.since)}"
+        if previous.status:
+            was = nb.percent(previous.status.yellow, previous.status.total)
+            yellow_note += f" ({was} i {period.since})"
+            red_status_note += f" ({nb.number(previous.status.red)} i {period.since})"
+        if previous.risk:
+            red_risk_note += f" ({nb.number(previous.risk.red)} i {period.since})"
     return KeyFigures(
         (
-            KeyFigure("Tiltak", nb.number(view.measure_count), "i porteføljen"),
+            KeyFigure("Tiltak", nb.number(view.measure_count), count_note),
             KeyFigure(
-                f"Budsjett {period.year}".strip(),
-                nb.number(view.budget_total_mnok),
-                "millioner kroner",
+                f"Budsjett {period.year}".strip(), nb.number(view.budget_total_mnok), budget_note
             ),
-            KeyFigure(
-                "Gul status",
-                nb.percent(view.status.yellow, view.status.total),
-                f"{view.status.yellow} av {view.status.total} tiltak",
-            ),
-            KeyFigure("Rød status", nb.number(view.status.red), "tiltak"),
-            KeyFigure("Rød risiko", nb.number(view.risk.red), "tiltak"),
+            KeyFigure("Gul status", nb.percent(view.status.yellow, view.status.total), yellow_note),
+            KeyFigure("Rød status", nb.number(view.status.red), red_status_note),
+            KeyFigure("Rød risiko", nb.number(view.risk.red), red_risk_note),
         )
     )
 
 
+def _shows_changes(view: PortfolioView) -> bool:
+    """Whether the report has a chapter on what entered and left the portfolio."""
+    return view.knows_changes and bool(view.entered or view.exited or view.previous)
+
+
+def _named(items: Sequence[ChangeItem]) -> list[Inline]:
+    """ "*a* (A), *b* (B) og *c* (C)", names in italics as the directorate writes them."""
+    parts: list[Inline] = []
+    for i, item in enumerate(items):
+        if i:
+            parts.append(" og " if i == len(items) - 1 else ", ")
+        parts.append(Run(item.name or f"nr. {item.measure_id}", italic=True))
+        if item.agency:
+            parts.append(f" ({item.agency})")
+    return parts
+
+
+_LEFT_HOW = (
+    ("completed", "er ferdigstilt og meldt ut av porteføljen."),
+    ("paused", "er satt på pause og meldt ut av porteføljen."),
+    ("withdrawn", "er trukket fra porteføljen."),
+)
+
+
+def _change_parts(view: PortfolioView) -> list[Inline]:
+    """What came and went, in sentences: "Norsk Helsenett har meldt inn *X*. ..." """
+    parts: list[Inline] = []
+    entered = view.entered
+    if len(entered) == 1 and entered[0].agency:
+        parts += [f"{entered[0].agency} har meldt inn ", Run(entered[0].name, italic=True), ". "]
+    elif entered:
+        parts += ["Nye i porteføljen er ", *_named(entered), ". "]
+    known = {lifecycle for lifecycle, _ in _LEFT_HOW}
+    groups = [
+        *(([e for e in view.exited if e.lifecycle == lc], how) for lc, how in _LEFT_HOW),
+        ([e for e in view.exited if e.lifecycle not in known], "har gått ut av porteføljen."),
+    ]
+    for items, how in groups:
+        if items:
+            noun = "Tiltaket " if len(items) == 1 else "Tiltakene "
+            parts += [noun, *_named(items), f" {how} "]
+    if parts:
+        parts.append("Endringene er vist i kapittel 2.")
+    return parts
+
+
+def _budget_change(view: PortfolioView, period: _Period) -> str:
+    previous = view.previous
+    if previous is None or previous.budget_total_mnok is None:
+        return ""
+    before = previous.budget_total_mnok
+    difference = _difference(view.budget_total_mnok, before)
+    year = f" for {period.previous_year}" if period.previous_year != period.year else ""
+    if not difference:
+        return f" Budsjettet er uendret fra {period.since}."
+    trend = "en nedgang" if difference < 0 else "en økning"
+    text = (
+        f" Det er {trend} på {nb.number(abs(difference))} millioner kroner fra {period.since}, "
+        f"da budsjettet var {_budget_phrase(before)}{year}."
+    )
+    left = sum(e.budget_mnok for e in view.exited)
+    if difference < 0 and left > 0:
+        text += (
+            f" Tiltakene som har gått ut av porteføljen, hadde et budsjett på "
+            f"{nb.number(left)} millioner kroner."
+        )
+    return text
+
+
 def _overview(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
     n = view.measure_count
+    previous = view.previous
     missing = view.not_reported()
-    doc.add(
-        Heading("1", "Status på nasjonal e-helseportefølje"),
-        _p(
-            f"Nasjonal e-helseportefølje består av {nb.count_noun(n, 'tiltak', 'tiltak')} og har "
-            f"et samlet budsjett på {_budget_phrase(view.budget_total_mnok)}{period.for_year} "
-            f"(rapporteringsperiode {period.name})."
-            if n
-            else f"Porteføljen har ingen tiltak i rapporteringsperioden {period.name}."
-        ),
-    )
+    doc.section("Status på nasjonal e-helseportefølje")
+    if n:
+        against = ""
+        if previous and previous.measure_count is not None:
+            was = nb.count_noun(previous.measure_count, "tiltak", "tiltak")
+            against = f" mot {was} i {period.previous_name}"
+        doc.add(
+            _p(
+                f"Nasjonal e-helseportefølje består av {nb.count_noun(n, 'tiltak', 'tiltak')}"
+                f"{against} og har et samlet budsjett på "
+                f"{_budget_phrase(view.budget_total_mnok)}{period.for_year} "
+                f"(rapporteringsperiode {period.name})." + _budget_change(view, period)
+            )
+        )
+    else:
+        doc.add(_p(f"Porteføljen har ingen tiltak i rapporteringsperioden {period.name}."))
+    changes = _change_parts(view) if _shows_changes(view) else []
+    if changes:
+        doc.add(_p(*changes))
     if missing:
         doc.add(
             _p(
@@ -317,27 +465,67 @@ def _overview(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
     )
 
 
-def _red(doc: _Numbering, measures: Sequence[MeasureItem], what: str) -> None:
+def _trend(now: ColourCounts, before: ColourCounts | None, what: str, verb: str, since: str) -> str:
+    """E.g. " Andelen øker: nå har 60 % gul status mot 56 % i januar."
+    for the colour most measures have now; "" without figures to compare with."""
+    if before is None or not since:
+        return ""
+    counted = [(c, now.of(c)) for c in (Colour.YELLOW, Colour.GREEN, Colour.RED)]
+    colour, count = max(counted, key=lambda x: x[1])
+    if not count:
+        return ""
+    word = f"{NORWEGIAN[colour].lower()} {what}"
+    share, was = nb.share(count, now.total), nb.share(before.of(colour), before.total)
+    shown, shown_before = nb.percent(count, now.total), nb.percent(before.of(colour), before.total)
+    if share == was:
+        return f" Andelen tiltak med {word} er uendret fra {since}: {shown}."
+    trend = "øker" if share > was else "går ned"
+    return f" Andelen {trend}: nå {verb} {shown} {word} mot {shown_before} i {since}."
+
+
+def _red(
+    doc: _Numbering,
+    measures: Sequence[MeasureItem],
+    what: str,
+    before: ColourCounts | None,
+    since: str,
+) -> None:
+    was = ""
+    if before is not None and since:
+        was = (
+            f", like mange som i {since}"
+            if before.red == len(measures)
+            else f" mot {nb.number(before.red)} i {since}"
+        )
     if measures:
         doc.add(
-            _p(f"{nb.count_noun(len(measures), 'tiltak', 'tiltak')} melder rød {what}:"),
+            _p(f"{nb.count_noun(len(measures), 'tiltak', 'tiltak')} melder rød {what}{was}:"),
             _notes(measures, Colour.RED),
         )
     else:
-        doc.add(_p(f"Ingen tiltak melder rød {what}."))
+        doc.add(_p(f"Ingen tiltak melder rød {what}{was}."))
 
 
 def _status_and_risk(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    previous = view.previous
+    status_before = previous.status if previous else None
+    risk_before = previous.risk if previous else None
+    doc.subsection("Overordnet status")
     doc.add(
-        Heading("1.1", "Overordnet status", level=2),
-        _p(_shares_sentence(view.status, "status", "har")),
+        _p(
+            _shares_sentence(view.status, "status", "har")
+            + _trend(view.status, status_before, "status", "har", period.since)
+        )
     )
-    _red(doc, view.with_status(Colour.RED), "status")
+    _red(doc, view.with_status(Colour.RED), "status", status_before, period.since)
+    doc.subsection("Risiko")
     doc.add(
-        Heading("1.2", "Risiko", level=2),
-        _p(_shares_sentence(view.risk, "risiko", "melder")),
+        _p(
+            _shares_sentence(view.risk, "risiko", "melder")
+            + _trend(view.risk, risk_before, "risiko", "melder", period.since)
+        )
     )
-    _red(doc, view.with_risk(Colour.RED), "risiko")
+    _red(doc, view.with_risk(Colour.RED), "risiko", risk_before, period.since)
     doc.figure(
         charts.colour_chart(view.status, view.risk),
         f"Status og risiko i nasjonal e-helseportefølje {period.name}",
@@ -349,8 +537,8 @@ def _not_reported(doc: _Numbering, view: PortfolioView) -> None:
     missing = view.not_reported()
     if not missing:
         return
+    doc.subsection("Tiltak som ikke har rapportert")
     doc.add(
-        Heading("1.3", "Tiltak som ikke har rapportert", level=2),
         _p(
             "Disse tiltakene har ikke sendt statusrapport for perioden. Budsjettet er "
             "det sist rapporterte for året."
@@ -375,8 +563,103 @@ def _not_reported(doc: _Numbering, view: PortfolioView) -> None:
     )
 
 
+def _changes(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    """Tabell "Nye tiltak" and "Tiltak som har gått ut", as seed 002's tables 1 and 2."""
+    if not _shows_changes(view):
+        return
+    since = period.since_then
+    doc.section("Endringer i porteføljen")
+    if view.entered:
+        n = len(view.entered)
+        doc.add(
+            _p(
+                f"Det er {nb.count_noun(n, 'nytt tiltak', 'nye tiltak')} i nasjonal "
+                f"e-helseportefølje {since}:"
+            )
+        )
+        doc.table(
+            Table(
+                headers=(
+                    "Nr",
+                    "Tiltak",
+                    "Ansvarlig virksomhet",
+                    f"Budsjett {period.year} (MNOK)".replace("  ", " "),
+                ),
+                rows=tuple(
+                    (
+                        Cell(str(e.measure_id)),
+                        Cell(e.name),
+                        Cell(e.agency),
+                        Cell(nb.number(e.budget_mnok)),
+                    )
+                    for e in view.entered
+                ),
+                widths=(0.08, 0.5, 0.26, 0.16),
+                numeric=frozenset({0, 3}),
+            ),
+            "Nye tiltak i nasjonal e-helseportefølje",
+        )
+    else:
+        doc.add(_p(f"Ingen nye tiltak er kommet inn i porteføljen {since}."))
+    if view.exited:
+        n = len(view.exited)
+        doc.add(
+            _p(
+                f"{nb.count_noun(n, 'tiltak', 'tiltak')} har gått ut av nasjonal "
+                f"e-helseportefølje {since}:"
+            )
+        )
+        doc.table(
+            Table(
+                headers=("Nr", "Tiltak", "Ansvarlig virksomhet", "Veien videre"),
+                rows=tuple(
+                    (
+                        Cell(str(e.measure_id)),
+                        Cell(e.name),
+                        Cell(e.agency),
+                        Cell(e.way_forward_label or DASH),
+                    )
+                    for e in view.exited
+                ),
+                widths=(0.08, 0.5, 0.26, 0.16),
+                numeric=frozenset({0}),
+            ),
+            "Tiltak som har gått ut av nasjonal e-helseportefølje",
+        )
+    else:
+        doc.add(_p(f"Ingen tiltak har gått ut av porteføljen {since}."))
+
+
+def _segment_table(view: PortfolioView) -> Table:
+    """Measures, budget and the status reports owed and late per segment."""
+    plain = _group_table("Segment", view.segments, view.budget_total_mnok)
+    rows = tuple(
+        (
+            *row,
+            Cell(nb.number(line.reports_due)),
+            Cell(
+                nb.number(line.reports_overdue), tone=Colour.RED if line.reports_overdue else None
+            ),
+        )
+        for row, line in zip(plain.rows, view.segments, strict=True)
+        if not isinstance(row, GroupRow)
+    )
+    total: Row = (
+        *(plain.total or ()),
+        Cell(nb.number(sum(s.reports_due for s in view.segments)), bold=True),
+        Cell(nb.number(sum(s.reports_overdue for s in view.segments)), bold=True),
+    )
+    return Table(
+        headers=(*plain.headers, "Rapporter", "Forsinket"),
+        rows=rows,
+        widths=(0.3, 0.11, 0.17, 0.16, 0.13, 0.13),
+        numeric=frozenset({1, 2, 3, 4, 5}),
+        total=total,
+    )
+
+
 def _segments(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
-    doc.add(Heading("2", "Porteføljesegmenter"))
+    doc.section("Porteføljesegmenter")
     if not view.segments:
         doc.add(_p("Rapporten har ingen fordeling på segmenter."))
         return
@@ -387,6 +670,21 @@ def _segments(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
     )
     if unplaced:
         text += f" {nb.count_noun(unplaced, 'tiltak', 'tiltak')} er ennå ikke plassert."
+    if view.knows_reports_due:
+        due = sum(s.reports_due for s in view.segments)
+        late = sum(s.reports_overdue for s in view.segments)
+        if due:
+            text += (
+                f" For {period.name} skal {nb.count_noun(due, 'tiltak', 'tiltak')} sende "
+                "statusrapport etter segmentets rapporteringsrytme; "
+                + (
+                    f"{nb.number(late)} av rapportene er forsinket."
+                    if late
+                    else "ingen av rapportene er forsinket."
+                )
+            )
+        else:
+            text += f" Ingen tiltak skal sende statusrapport for {period.name}."
     doc.add(_p(text))
     doc.figure(
         charts.count_budget_chart(
@@ -399,23 +697,208 @@ def _segments(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
         f"Antall tiltak og budsjett{period.in_year} (millioner kroner) per porteføljesegment",
     )
     doc.table(
-        _group_table("Segment", view.segments, view.budget_total_mnok),
-        "Tiltak og budsjett per porteføljesegment",
+        _segment_table(view)
+        if view.knows_reports_due
+        else _group_table("Segment", view.segments, view.budget_total_mnok),
+        "Tiltak, budsjett og statusrapporter per porteføljesegment"
+        if view.knows_reports_due
+        else "Tiltak og budsjett per porteføljesegment",
     )
 
 
 def _areas(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    """Measures and budget per strategic area, counted from the measures (older servers)."""
     areas = view.by_strategic_area()
     if not areas:
         return
+    doc.section("Strategiske innsatsområder")
     doc.add(
-        Heading("3", "Strategiske innsatsområder"),
         _p(f"Tiltakene og budsjettet{period.for_year} fordelt på strategiske innsatsområder:"),
     )
     doc.table(
         _group_table("Innsatsområde", areas, view.budget_total_mnok),
         "Tiltak og budsjett per strategisk innsatsområde",
     )
+
+
+def _outlook_intro(view: PortfolioView, period: _Period) -> str:
+    finishing = len(view.finishing_in_portfolio())
+    candidates = len(view.candidates)
+    text = ""
+    if view.measure_count and (finishing or candidates):
+        estimate = view.measure_count - finishing + candidates
+        parts = [f"de {nb.number(view.measure_count)} tiltakene i porteføljen nå"]
+        if finishing:
+            parts[0] += (
+                f", unntatt {nb.number(finishing)} som er planlagt avsluttet{period.in_year}"
+            )
+        if candidates:
+            noun = nb.count_noun(candidates, "prosjektkandidat", "prosjektkandidater")
+            parts.append(f"pluss {noun} der oppstart ikke er bekreftet")
+        text = (
+            f"Per {period.name} ser det ut til at nasjonal e-helseportefølje i "
+            f"{period.next_year} vil bestå av {nb.count_noun(estimate, 'tiltak', 'tiltak')}: "
+            f"{', '.join(parts)}."
+        )
+    if view.area_budgets:
+        this = sum(a.this_year_mnok for a in view.area_budgets)
+        after = sum(a.next_year_mnok for a in view.area_budgets)
+        text += (
+            f" Innmeldt budsjett for {period.next_year} er så langt {_budget_phrase(after)}, "
+            f"mot {_budget_phrase(this)}{period.for_year}. Tiltak som ennå ikke har oppgitt "
+            f"budsjett for {period.next_year}, teller ikke med."
+        )
+    return text.strip()
+
+
+def _candidates(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    next_year = period.next_year
+    doc.subsection(f"Prosjektkandidater for {next_year}".strip())
+    if not view.candidates:
+        doc.add(_p(f"Det er ikke meldt inn prosjektkandidater for {next_year}."))
+        return
+    noun = nb.count_noun(len(view.candidates), "prosjektkandidat", "prosjektkandidater")
+    doc.add(
+        _p(
+            f"Det er meldt inn {noun} for {next_year}: "
+            f"{_listing([c.name for c in view.candidates])}."
+        )
+    )
+    other_years = {c.candidate_for for c in view.candidates} - {
+        int(next_year) if next_year else None
+    }
+    headers: tuple[str, ...] = ("Nr", "Kandidat", "Ansvarlig virksomhet", "Innsatsområde")
+    widths: tuple[float, ...] = (0.07, 0.43, 0.22, 0.28)
+    if other_years:
+        headers, widths = (*headers, "For år"), (0.07, 0.39, 0.2, 0.24, 0.1)
+    doc.table(
+        Table(
+            headers=headers,
+            rows=tuple(
+                (
+                    Cell(str(c.measure_id) if c.measure_id else DASH),
+                    Cell(c.name),
+                    Cell(c.agency or DASH),
+                    Cell(c.strategic_area or DASH),
+                    *((Cell(str(c.candidate_for or DASH)),) if other_years else ()),
+                )
+                for c in view.candidates
+            ),
+            widths=widths,
+            numeric=frozenset({0, 4}),
+        ),
+        f"Prosjektkandidater for {next_year}".strip(),
+    )
+
+
+def _finishing(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    doc.subsection(f"Tiltak som avsluttes{period.in_year}")
+    if not view.finishing:
+        doc.add(_p(f"Ingen tiltak er planlagt avsluttet{period.in_year}."))
+        return
+    n = nb.count_noun(len(view.finishing), "tiltak", "tiltak")
+    doc.add(_p(f"{n} er planlagt avsluttet i løpet av {period.year or 'året'}:"))
+    doc.table(
+        Table(
+            headers=("Nr", "Tiltak", "Ansvarlig virksomhet", "Planlagt slutt"),
+            rows=tuple(
+                (
+                    Cell(str(f.measure_id)),
+                    Cell(f.name),
+                    Cell(f.agency),
+                    Cell(nb.planned_date(f.planned_end) if f.planned_end else DASH),
+                )
+                for f in view.finishing
+            ),
+            widths=(0.08, 0.48, 0.26, 0.18),
+            numeric=frozenset({0}),
+        ),
+        f"Tiltak som er planlagt avsluttet{period.in_year}",
+    )
+
+
+def _area_table(areas: Sequence[AreaBudget], period: _Period) -> Table:
+    this_year = f"Budsjett {period.year}".strip()
+    next_year = f"Budsjett {period.next_year}".strip()
+    return Table(
+        headers=("Innsatsområde", "Tiltak", f"{this_year} (MNOK)", f"{next_year} (MNOK)"),
+        rows=tuple(
+            (
+                Cell(a.label),
+                Cell(nb.number(a.measures)),
+                Cell(nb.number(a.this_year_mnok)),
+                Cell(nb.number(a.next_year_mnok)),
+            )
+            for a in areas
+        ),
+        widths=(0.54, 0.12, 0.17, 0.17),
+        numeric=frozenset({1, 2, 3}),
+        total=(
+            Cell("Sum", bold=True),
+            Cell(nb.number(sum(a.measures for a in areas)), bold=True),
+            Cell(nb.number(sum(a.this_year_mnok for a in areas)), bold=True),
+            Cell(nb.number(sum(a.next_year_mnok for a in areas)), bold=True),
+        ),
+    )
+
+
+def _area_budgets(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    doc.subsection("Budsjett per innsatsområde")
+    areas = view.area_budgets
+    if not areas:
+        lines = view.by_strategic_area()
+        if not lines:
+            doc.add(_p("Rapporten har ingen fordeling på innsatsområder."))
+            return
+        doc.add(
+            _p(f"Tiltakene og budsjettet{period.for_year} fordelt på strategiske innsatsområder:")
+        )
+        doc.table(
+            _group_table("Innsatsområde", lines, view.budget_total_mnok),
+            "Tiltak og budsjett per strategisk innsatsområde",
+        )
+        return
+    doc.add(
+        _p(
+            f"Budsjettet{period.for_year} og det som så langt er meldt inn for "
+            f"{period.next_year}, per strategisk innsatsområde:"
+        )
+    )
+    this_year = f"Budsjett {period.year} (MNOK)" if period.year else "Budsjett i år (MNOK)"
+    next_year = f"Budsjett {period.next_year} (MNOK)" if period.year else "Budsjett neste år (MNOK)"
+    doc.figure(
+        charts.bar_chart(
+            [a.label for a in areas],
+            [
+                charts.Panel(this_year, [a.this_year_mnok for a in areas], palette.BAR),
+                charts.Panel(next_year, [a.next_year_mnok for a in areas], palette.BAR_SECOND),
+            ],
+            "Budsjett per strategisk innsatsområde i år og neste år",
+        ),
+        f"Budsjett{period.in_year} og {period.next_year} (millioner kroner) "
+        "per strategisk innsatsområde",
+    )
+    doc.table(_area_table(areas, period), "Budsjett per strategisk innsatsområde")
+
+
+def _outlook(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
+    """Next year's portfolio, as seed 002's chapter 3: candidates, measures finishing this
+    year, budget per strategic area this year and next. Older servers send none of it: then
+    the strategic areas are counted from the measures."""
+    if not view.knows_outlook:
+        _areas(doc, view, period)
+        return
+    doc.section(
+        f"Nasjonal e-helseportefølje i {period.next_year}"
+        if period.next_year
+        else "Nasjonal e-helseportefølje neste år"
+    )
+    intro = _outlook_intro(view, period)
+    if intro:
+        doc.add(_p(intro))
+    _candidates(doc, view, period)
+    _finishing(doc, view, period)
+    _area_budgets(doc, view, period)
 
 
 def _appendix_section(doc: _Numbering, view: PortfolioView, period: _Period) -> None:
@@ -434,16 +917,19 @@ def _appendix_section(doc: _Numbering, view: PortfolioView, period: _Period) -> 
 def portfolio_document(data: Mapping[str, Any], *, made_on: date) -> Document:
     """The portfolio report of one period, as the directorate would write it."""
     view = PortfolioView.from_json(data)
-    period = _Period(nb.period_name(view.period), nb.period_year(view.period))
+    period = _Period.of(view)
     doc = _Numbering()
     doc.add(_key_figures(view, period))
     _overview(doc, view, period)
     _status_and_risk(doc, view, period)
     _not_reported(doc, view)
+    _changes(doc, view, period)
     _segments(doc, view, period)
-    _areas(doc, view, period)
+    _outlook(doc, view, period)
     _appendix_section(doc, view, period)
     meta = [f"Rapporteringsperiode {view.period}"]
+    if view.previous:
+        meta.append(f"Sammenlignet med {period.previous_name}")
     if view.as_of:
         meta.append(f"Per {nb.moment(view.as_of)}")
     meta.append(f"Laget {nb.long_date(made_on)}")

@@ -82,6 +82,25 @@ def period_year(period: str) -> str:
     return year if year.isdigit() else ""
 
 
+def previous_name(previous: str, current: str) -> str:
+    """The previous period as a sentence names it after ``current``: "januar" in the same
+    year ("54 i januar"), "desember 2019" across a year, anything else unchanged."""
+    name = period_name(previous)
+    year = period_year(previous)
+    if year and year == period_year(current) and name != previous:
+        return name.removesuffix(f" {year}")
+    return name
+
+
+def planned_date(text: str) -> str:
+    """A planned date as people read it: "2020-12" → "desember 2020", "2020-06-30" →
+    "30. juni 2020"; anything else unchanged."""
+    try:
+        return long_date(date.fromisoformat(text.strip()))
+    except ValueError:
+        return period_name(text.strip())
+
+
 def long_date(day: date) -> str:
     """A date as "5. mai 2020"."""
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"

@@ -203,7 +203,8 @@ def _cell(cell: Cell, style: ParagraphStyle, numeric: bool) -> Paragraph:
     return Paragraph(_x(cell.text), style)
 
 
-def _table(table: Table) -> list[Flowable]:
+def _table_parts(table: Table) -> tuple[list[Flowable], bool]:
+    """The table and its caption, and whether they are small enough to keep together."""
     style = CELL_SMALL if table.small else CELL
     columns = len(table.headers)
     head = [
@@ -254,9 +255,13 @@ def _table(table: Table) -> list[Flowable]:
     pdf_table.setStyle(TableStyle(commands))
     caption = [Paragraph(_x(table.caption), CAPTION)] if table.caption else [Spacer(1, 8)]
     _, height = pdf_table.wrap(WIDTH, PAGE_HEIGHT)
-    if height < PAGE_HEIGHT * 0.9:  # moved to the next page whole when it would be split
-        return [KeepTogether([pdf_table, *caption])]
-    return [pdf_table, *caption]
+    # moved to the next page whole when it would be split
+    return [pdf_table, *caption], height < PAGE_HEIGHT * 0.9
+
+
+def _table(table: Table) -> list[Flowable]:
+    flowables, whole = _table_parts(table)
+    return [KeepTogether(flowables)] if whole else flowables
 
 
 def _fitted(style: ParagraphStyle, text: str, width: float) -> ParagraphStyle:
@@ -335,6 +340,25 @@ def _notes(block: Notes) -> list[Flowable]:
     return flowables
 
 
+def _figure(block: Figure) -> list[Flowable]:
+    return [Spacer(1, 4), drawing(block.scene), Paragraph(_x(block.caption), CAPTION)]
+
+
+def _kept(block: Block) -> list[Flowable] | None:
+    """A figure's or a short table's flowables, which go on one page, else None."""
+    if isinstance(block, Figure):
+        return _figure(block)
+    if isinstance(block, Table):
+        flowables, whole = _table_parts(block)
+        return flowables if whole else None
+    return None
+
+
+def _leads(block: Block) -> bool:
+    """Headings and lead-in paragraphs stay on the page of what follows them."""
+    return isinstance(block, Heading) or (isinstance(block, TextBlock) and block.introduces)
+
+
 def _block(block: Block) -> list[Flowable]:
     if isinstance(block, Heading):
         heading = Paragraph(_x(block.title), H1 if block.level == 1 else H2)
@@ -347,11 +371,7 @@ def _block(block: Block) -> list[Flowable]:
     if isinstance(block, KeyFigures):
         return [_key_figures(block), Spacer(1, 4)]
     if isinstance(block, Figure):
-        return [
-            KeepTogether(
-                [Spacer(1, 4), drawing(block.scene), Paragraph(_x(block.caption), CAPTION)]
-            )
-        ]
+        return [KeepTogether(_figure(block))]
     if isinstance(block, Notes):
         return _notes(block)
     return _table(block)
@@ -364,9 +384,23 @@ def _story(document: Document) -> list[Flowable]:
         Paragraph(_x(" · ".join(document.meta)), META),
         HRFlowable(width="100%", thickness=2.5, color=ACCENT, spaceBefore=6, spaceAfter=12),
     ]
+    lead: list[Flowable] = []
     for block in document.blocks:
-        story += _block(block)
-    return story
+        kept = _kept(block)
+        if kept is not None:
+            # ReportLab's keepWithNext does not reach into a KeepTogether: keep the
+            # heading and lead-in with the figure or table by putting them in it
+            story.append(KeepTogether([*lead, *kept]))
+            lead = []
+        elif _leads(block):
+            if isinstance(block, Heading) and block.new_page:
+                story += lead
+                lead = []
+            lead += _block(block)
+        else:
+            story += [*lead, *_block(block)]
+            lead = []
+    return story + lead
 
 
 def _page_decoration(

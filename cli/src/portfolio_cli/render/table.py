@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from portfolio_cli.colours import Colour, norwegian
 from portfolio_cli.render import nb
-from portfolio_cli.render.view import ColourCounts, KoronaView, PortfolioView
+from portfolio_cli.render.view import ChangeItem, ColourCounts, KoronaView, PortfolioView
 from portfolio_cli.tables import clip, render_table
 
 NAME_WIDTH = 50
@@ -23,8 +23,70 @@ def _counts_line(label: str, counts: ColourCounts) -> str:
     return f"{label}: " + ", ".join(parts)
 
 
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _figure(round(value, 3))
+
+
+def _comparison(view: PortfolioView) -> list[str]:
+    """ "Forrige periode 2020-01: 54 tiltak, budsjett 1 650 MNOK (endring -2 tiltak, -79 MNOK)"."""
+    previous = view.previous
+    if previous is None:
+        return []
+    was: list[str] = []
+    change: list[str] = []
+    if previous.measure_count is not None:
+        was.append(f"{previous.measure_count} tiltak")
+        change.append(f"{_signed(view.measure_count - previous.measure_count)} tiltak")
+    if previous.budget_total_mnok is not None:
+        was.append(f"budsjett {_figure(previous.budget_total_mnok)} MNOK")
+        change.append(f"{_signed(view.budget_total_mnok - previous.budget_total_mnok)} MNOK")
+    line = f"Forrige periode {previous.period}"
+    if was:
+        line += ": " + ", ".join(was) + f" (endring {', '.join(change)})"
+    lines = [line]
+    if previous.status:
+        lines.append(_counts_line(f"Status {previous.period}", previous.status))
+    if previous.risk:
+        lines.append(_counts_line(f"Risiko {previous.period}", previous.risk))
+    return lines
+
+
+def _change_lines(title: str, items: Sequence[ChangeItem], left: bool) -> list[str]:
+    lines = [f"{title} ({len(items)}):" if items else f"{title}: ingen"]
+    for item in items:
+        tail = item.way_forward_label if left else f"{_figure(item.budget_mnok)} MNOK"
+        who = f", {item.agency}" if item.agency else ""
+        lines.append(
+            f"  {item.measure_id:>4}  {clip(item.name, NAME_WIDTH)}{who}"
+            + (f" {nb.EN_DASH} {tail}" if tail else "")
+        )
+    return lines
+
+
+def _changes(view: PortfolioView) -> list[str]:
+    """What entered and left since the previous period, one line each; nothing from a server
+    that does not tell."""
+    if not view.knows_changes or not (view.entered or view.exited or view.previous):
+        return []
+    since = f" siden {view.previous.period}" if view.previous else ""
+    lines = [
+        "",
+        *_change_lines(f"Nye tiltak{since}", view.entered, left=False),
+        *_change_lines(f"Ut av porteføljen{since}", view.exited, left=True),
+    ]
+    if view.knows_outlook:
+        year = nb.period_year(view.period)
+        lines.append(
+            f"Prosjektkandidater for {int(year) + 1 if year else 'neste år'}: "
+            f"{len(view.candidates)}"
+        )
+        lines.append(f"Planlagt avsluttet{f' i {year}' if year else ''}: {len(view.finishing)}")
+    return lines
+
+
 def portfolio_table(data: Mapping[str, Any]) -> str:
-    """Totals, colour counts, one line per measure, one per agency, one per segment."""
+    """Totals against the previous period, colour counts, what entered and left, one line
+    per measure, one per agency, one per segment."""
     view = PortfolioView.from_json(data)
     measures = [
         [
@@ -39,7 +101,12 @@ def portfolio_table(data: Mapping[str, Any]) -> str:
         for m in view.measures
     ]
     agencies = [[a.label, str(a.measures), _figure(a.budget_mnok)] for a in view.agencies]
+    segment_headers = ["Segment", "Tiltak", "Budsjett (MNOK)"]
     segments = [[s.label, str(s.measures), _figure(s.budget_mnok)] for s in view.segments]
+    if view.knows_reports_due:
+        segment_headers += ["Rapporter", "Forsinket"]
+        for row, s in zip(segments, view.segments, strict=True):
+            row += [str(s.reports_due), str(s.reports_overdue)]
     parts = [
         f"Porteføljerapport {view.period}",
         *([f"Per {nb.moment(view.as_of)}"] if view.as_of else []),
@@ -47,6 +114,8 @@ def portfolio_table(data: Mapping[str, Any]) -> str:
         f"Budsjett: {_figure(view.budget_total_mnok)} MNOK",
         _counts_line("Status", view.status),
         _counts_line("Risiko", view.risk),
+        *_comparison(view),
+        *_changes(view),
         "",
         render_table(
             [
@@ -64,7 +133,7 @@ def portfolio_table(data: Mapping[str, Any]) -> str:
         "",
         render_table(["Ansvarlig virksomhet", "Tiltak", "Budsjett (MNOK)"], agencies, right=(1, 2)),
         "",
-        render_table(["Segment", "Tiltak", "Budsjett (MNOK)"], segments, right=(1, 2)),
+        render_table(segment_headers, segments, right=(1, 2, 3, 4)),
     ]
     return "\n".join(parts)
 

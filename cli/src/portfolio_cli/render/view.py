@@ -15,6 +15,7 @@ from typing import Any
 from portfolio_cli.colours import Colour
 
 NOT_PLACED_NB = "Ikke plassert"
+NO_AREA_NB = "(uten innsatsområde)"
 COLOUR_KEYS = ("green", "yellow", "red", "unreported")
 _AREA_CODE = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+")
 
@@ -51,6 +52,14 @@ def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
+def _maybe_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _maybe_amount(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _lines(data: Mapping[str, Any], key: str) -> Sequence[Mapping[str, Any]]:
     value = data.get(key)
     return [line for line in value if isinstance(line, Mapping)] if isinstance(value, list) else []
@@ -81,11 +90,136 @@ class ColourCounts:
 
 @dataclass(frozen=True)
 class GroupLine:
-    """Measures and budget of one group: an agency, a segment, a strategic area."""
+    """Measures and budget of one group: an agency, a segment, a strategic area.
+
+    Segments also count the status reports owed for the period and how many are late."""
 
     label: str
     measures: int
     budget_mnok: float
+    reports_due: int = 0
+    reports_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class PreviousPeriod:
+    """The previous reporting period's figures; None where the server did not send one."""
+
+    period: str
+    measure_count: int | None = None
+    budget_total_mnok: float | None = None
+    status: ColourCounts | None = None
+    risk: ColourCounts | None = None
+
+    @classmethod
+    def from_json(cls, value: Any) -> PreviousPeriod | None:
+        """None unless ``value`` is a previous period with a name."""
+        if not isinstance(value, Mapping) or not _text(value.get("period")):
+            return None
+
+        def counts(key: str) -> ColourCounts | None:
+            found = ColourCounts.from_json(value.get(key))
+            return found if found.total else None
+
+        return cls(
+            period=_text(value.get("period")),
+            measure_count=_maybe_int(value.get("measure_count")),
+            budget_total_mnok=_maybe_amount(value.get("budget_total_mnok")),
+            status=counts("status"),
+            risk=counts("risk"),
+        )
+
+
+LEFT_NB = {"completed": "Ferdigstilt", "paused": "Pauset", "withdrawn": "Trukket"}
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """A measure that entered or left the portfolio since the previous period."""
+
+    measure_id: int
+    name: str
+    agency: str
+    period: str
+    lifecycle: str
+    way_forward: str
+    budget_mnok: float
+
+    @classmethod
+    def from_json(cls, line: Mapping[str, Any]) -> ChangeItem:
+        return cls(
+            measure_id=_int(line.get("measure_id")),
+            name=_text(line.get("name")),
+            agency=_text(line.get("responsible_agency")),
+            period=_text(line.get("period")),
+            lifecycle=_text(line.get("lifecycle")).lower(),
+            way_forward=_text(line.get("way_forward")),
+            budget_mnok=_amount(line.get("budget_mnok")),
+        )
+
+    @property
+    def way_forward_label(self) -> str:
+        """ "Veien videre": what the measure said, else what its leaving says ("Pauset")."""
+        return self.way_forward or LEFT_NB.get(self.lifecycle, "")
+
+
+@dataclass(frozen=True)
+class CandidateItem:
+    """A candidate for next year's portfolio."""
+
+    measure_id: int
+    name: str
+    agency: str
+    strategic_area: str
+    candidate_for: int | None
+
+    @classmethod
+    def from_json(cls, line: Mapping[str, Any]) -> CandidateItem:
+        return cls(
+            measure_id=_int(line.get("measure_id")),
+            name=_text(line.get("name")),
+            agency=_text(line.get("responsible_agency")),
+            strategic_area=_text(line.get("strategic_area")),
+            candidate_for=_maybe_int(line.get("candidate_for")) or None,
+        )
+
+
+@dataclass(frozen=True)
+class AreaBudget:
+    """A strategic area's measures and budget this year and (as reported so far) next."""
+
+    label: str
+    measures: int
+    this_year_mnok: float
+    next_year_mnok: float
+
+    @classmethod
+    def from_json(cls, line: Mapping[str, Any]) -> AreaBudget:
+        return cls(
+            label=_text(line.get("strategic_area")) or NO_AREA_NB,
+            measures=_int(line.get("measures")),
+            this_year_mnok=_amount(line.get("budget_mnok_this_year")),
+            next_year_mnok=_amount(line.get("budget_mnok_next_year")),
+        )
+
+
+@dataclass(frozen=True)
+class FinishingItem:
+    """A measure planned to finish in the period's year."""
+
+    measure_id: int
+    name: str
+    agency: str
+    planned_end: str
+
+    @classmethod
+    def from_json(cls, line: Mapping[str, Any]) -> FinishingItem:
+        return cls(
+            measure_id=_int(line.get("measure_id")),
+            name=_text(line.get("name")),
+            agency=_text(line.get("responsible_agency")),
+            planned_end=_text(line.get("planned_end")),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,10 +271,23 @@ class PortfolioView:
     segments: tuple[GroupLine, ...]
     measures: tuple[MeasureItem, ...]
     as_of: str = ""
+    previous: PreviousPeriod | None = None
+    entered: tuple[ChangeItem, ...] = ()
+    exited: tuple[ChangeItem, ...] = ()
+    candidates: tuple[CandidateItem, ...] = ()
+    area_budgets: tuple[AreaBudget, ...] = ()
+    finishing: tuple[FinishingItem, ...] = ()
+    knows_changes: bool = False
+    """The server tells what entered and left (``entered``/``exited`` are in the data)."""
+    knows_outlook: bool = False
+    """The server tells candidates, finishing measures and next year's budget per area."""
+    knows_reports_due: bool = False
+    """The segments count the status reports owed and overdue."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PortfolioView:
         measures = tuple(MeasureItem.from_json(m) for m in _lines(data, "measures"))
+        segments = _lines(data, "by_segment")
         return cls(
             period=_text(data.get("period")),
             measure_count=_int(data.get("measure_count", len(measures))),
@@ -158,11 +305,32 @@ class PortfolioView:
                     segment_label(s.get("segment")),
                     _int(s.get("measures")),
                     _amount(s.get("budget_mnok")),
+                    _int(s.get("reports_due")),
+                    _int(s.get("reports_overdue")),
                 )
-                for s in _lines(data, "by_segment")
+                for s in segments
             ),
             measures=measures,
             as_of=_text(data.get("as_of")),
+            previous=PreviousPeriod.from_json(data.get("previous")),
+            entered=tuple(ChangeItem.from_json(c) for c in _lines(data, "entered")),
+            exited=tuple(ChangeItem.from_json(c) for c in _lines(data, "exited")),
+            candidates=tuple(CandidateItem.from_json(c) for c in _lines(data, "candidates")),
+            area_budgets=tuple(
+                sorted(
+                    (AreaBudget.from_json(a) for a in _lines(data, "by_strategic_area")),
+                    key=lambda a: area_sort_key(a.label),
+                )
+            ),
+            finishing=tuple(
+                FinishingItem.from_json(f) for f in _lines(data, "finishing_this_year")
+            ),
+            knows_changes=any(isinstance(data.get(k), list) for k in ("entered", "exited")),
+            knows_outlook=any(
+                isinstance(data.get(k), list)
+                for k in ("candidates", "by_strategic_area", "finishing_this_year")
+            ),
+            knows_reports_due=any("reports_due" in s for s in segments),
         )
 
     def agencies_by_budget(self) -> list[GroupLine]:
@@ -175,7 +343,7 @@ class PortfolioView:
         for m in self.measures:
             areas.setdefault(m.strategic_area, []).append(m)
         return [
-            GroupLine(area or "(uten innsatsområde)", len(ms), sum(m.budget_mnok for m in ms))
+            GroupLine(area or NO_AREA_NB, len(ms), sum(m.budget_mnok for m in ms))
             for area, ms in sorted(areas.items(), key=lambda kv: area_sort_key(kv[0]))
         ]
 
@@ -192,6 +360,11 @@ class PortfolioView:
     def not_reported(self) -> list[MeasureItem]:
         """Measures that sent no status report for the period."""
         return [m for m in self.measures if not m.reported]
+
+    def finishing_in_portfolio(self) -> list[FinishingItem]:
+        """The measures planned to finish this year that are still in the portfolio."""
+        ids = {m.measure_id for m in self.measures}
+        return [f for f in self.finishing if f.measure_id in ids]
 
 
 @dataclass(frozen=True)

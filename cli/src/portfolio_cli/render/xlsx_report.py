@@ -1,8 +1,11 @@
 """Reports as Excel workbooks (``--format xlsx``), numbers kept numeric.
 
-Portfolio: sheets "Oppsummering" (totals; status and risk colours with counts and
-shares), "Tiltak" (one row per measure, autofilter, frozen header), "Virksomheter"
-(per responsible agency) and "Segmenter" (per portfolio segment). Corona portfolio:
+Portfolio: sheets "Oppsummering" (totals, the previous period's figures; status and risk
+colours with counts and shares, then and now), "Tiltak" (one row per measure, autofilter,
+frozen header), "Virksomheter" (per responsible agency) and "Segmenter" (per portfolio
+segment, with the status reports owed and overdue), and when the report has them
+"Endringer" (measures that entered and left), "Kandidater" (next year's candidates) and
+"Innsatsområder" (budget per strategic area this year and next). Corona portfolio:
 "Oppsummering" and "Kategorier". Budgets are numbers in million NOK and shares are
 fractions shown as per cent, so the figures can be summed and charted in Excel.
 """
@@ -110,21 +113,139 @@ def _finish(sheet: Worksheet, header_row: int, last_row: int, columns: int) -> N
 
 
 def _group_sheet(
-    workbook: Workbook, title: str, label: str, lines: Sequence[GroupLine], total_mnok: float
+    workbook: Workbook,
+    title: str,
+    label: str,
+    lines: Sequence[GroupLine],
+    total_mnok: float,
+    *,
+    reports: bool = False,
 ) -> None:
+    """One row per group; with ``reports`` also the status reports owed and overdue."""
     sheet = workbook.create_sheet(title)
-    _header(sheet, 1, [label, "Antall tiltak", "Budsjett (MNOK)", "Andel av budsjett"])
+    headers = [label, "Antall tiltak", "Budsjett (MNOK)", "Andel av budsjett"]
+    if reports:
+        headers += ["Rapporter forventet", "Rapporter forsinket"]
+    _header(sheet, 1, headers)
     row = 1
     for row, line in enumerate(lines, start=2):
         _put(sheet, row, [line.label, line.measures, _amount(line.budget_mnok)])
         _share(sheet, row, 4, line.budget_mnok, total_mnok)
+        if reports:
+            sheet.cell(row=row, column=5, value=line.reports_due).number_format = WHOLE
+            late = sheet.cell(row=row, column=6, value=line.reports_overdue)
+            late.number_format = WHOLE
+            if line.reports_overdue:
+                late.fill = _TONES[Colour.RED]
     last = row
     total = sum(line.budget_mnok for line in lines)
     _put(sheet, last + 1, ["Sum", sum(line.measures for line in lines), _amount(total)])
     _share(sheet, last + 1, 4, total, total_mnok)
+    if reports:
+        _put(sheet, last + 1, [None] * 4 + [sum(line.reports_due for line in lines)])
+        sheet.cell(row=last + 1, column=6, value=sum(line.reports_overdue for line in lines))
+        sheet.cell(row=last + 1, column=6).number_format = WHOLE
     _sum_row(sheet, last + 1)
-    _finish(sheet, 1, last, 4)
+    _finish(sheet, 1, last, len(headers))
     _fit_columns(sheet)
+
+
+def _rows_sheet(
+    workbook: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    wide: Sequence[str] = (),
+) -> Worksheet:
+    """A plain filterable table: heading row, one row per item, wide name columns."""
+    sheet: Worksheet = workbook.create_sheet(title)
+    _header(sheet, 1, headers)
+    for row, values in enumerate(rows, start=2):
+        _put(sheet, row, values)
+    _finish(sheet, 1, len(rows) + 1, len(headers))
+    _fit_columns(sheet)
+    for letter in wide:
+        sheet.column_dimensions[letter].width = 50
+    return sheet
+
+
+def _changes_sheet(workbook: Workbook, view: PortfolioView) -> None:
+    """ "Endringer": the measures that entered ("Ny") and left ("Ut") since the last period."""
+    if not (view.entered or view.exited):
+        return
+    year = nb.period_year(view.period)
+    rows: list[list[Cell]] = [
+        ["Ny", e.measure_id, e.name, e.agency, e.period or None, None, _amount(e.budget_mnok)]
+        for e in view.entered
+    ]
+    for e in view.exited:
+        left: list[Cell] = [e.period or None, e.way_forward_label or None, None]
+        rows.append(["Ut", e.measure_id, e.name, e.agency, *left])
+    sheet = _rows_sheet(
+        workbook,
+        "Endringer",
+        [
+            "Endring",
+            "Nr",
+            "Tiltak",
+            "Ansvarlig virksomhet",
+            "Periode",
+            "Veien videre",
+            f"Budsjett {year} (MNOK)".replace("  ", " "),
+        ],
+        rows,
+        wide="C",
+    )
+    for row in range(2, len(rows) + 2):
+        sheet.cell(row=row, column=2).number_format = "0"
+
+
+def _candidates_sheet(workbook: Workbook, view: PortfolioView) -> None:
+    """ "Kandidater": the candidates for next year's portfolio."""
+    if not view.candidates:
+        return
+    sheet = _rows_sheet(
+        workbook,
+        "Kandidater",
+        ["Nr", "Kandidat", "Ansvarlig virksomhet", "Innsatsområde", "Kandidat for"],
+        [
+            [c.measure_id or None, c.name, c.agency, c.strategic_area or None, c.candidate_for]
+            for c in view.candidates
+        ],
+        wide="B",
+    )
+    for row in range(2, len(view.candidates) + 2):
+        sheet.cell(row=row, column=1).number_format = "0"
+        sheet.cell(row=row, column=5).number_format = "0"
+
+
+def _areas_sheet(workbook: Workbook, view: PortfolioView) -> None:
+    """ "Innsatsområder": measures and budget this year and next per strategic area."""
+    areas = view.area_budgets
+    if not areas:
+        return
+    year = nb.period_year(view.period)
+    this_year = f"Budsjett {year} (MNOK)" if year else "Budsjett i år (MNOK)"
+    next_year = f"Budsjett {int(year) + 1} (MNOK)" if year else "Budsjett neste år (MNOK)"
+    rows: list[list[Cell]] = [
+        [a.label, a.measures, _amount(a.this_year_mnok), _amount(a.next_year_mnok)] for a in areas
+    ]
+    sheet = _rows_sheet(
+        workbook, "Innsatsområder", ["Innsatsområde", "Antall tiltak", this_year, next_year], rows
+    )
+    total = len(rows) + 2
+    _put(
+        sheet,
+        total,
+        [
+            "Sum",
+            sum(a.measures for a in areas),
+            _amount(sum(a.this_year_mnok for a in areas)),
+            _amount(sum(a.next_year_mnok for a in areas)),
+        ],
+    )
+    _sum_row(sheet, total)
+    sheet.column_dimensions["A"].width = 60
 
 
 def _workbook(title: str) -> Workbook:
@@ -146,6 +267,39 @@ def _title(sheet: Worksheet, text: str) -> None:
     sheet["A1"].font = Font(bold=True, size=14, color=palette.ACCENT.lstrip("#"))
 
 
+def _previous_facts(view: PortfolioView) -> list[tuple[str, Cell]]:
+    previous = view.previous
+    if previous is None:
+        return []
+    facts: list[tuple[str, Cell]] = [("Forrige periode", previous.period)]
+    if previous.measure_count is not None:
+        facts.append(("Antall tiltak forrige periode", previous.measure_count))
+    if previous.budget_total_mnok is not None:
+        year = nb.period_year(previous.period)
+        label = f"Samlet budsjett {year} forrige periode (MNOK)".replace("  ", " ")
+        facts.append((label, _amount(previous.budget_total_mnok)))
+    return facts
+
+
+def _previous_shares(summary: Worksheet, header_row: int, view: PortfolioView) -> None:
+    """Columns F and G: the previous period's status and risk shares, when it has them."""
+    previous = view.previous
+    if previous is None:
+        return
+    for column, what, counts in ((6, "Status", previous.status), (7, "Risiko", previous.risk)):
+        if counts is None:
+            continue
+        heading = summary.cell(row=header_row, column=column, value=f"{what} {previous.period}")
+        heading.value = f"{what} {previous.period} (andel)"
+        heading.font = _HEADER_FONT
+        heading.fill = _HEADER_FILL
+        heading.alignment = Alignment(vertical="center", wrap_text=True)
+        for row, colour in enumerate(_COLOURS, start=header_row + 1):
+            _share(summary, row, column, counts.of(colour), counts.total)
+        _share(summary, header_row + len(_COLOURS) + 1, column, counts.total, counts.total)
+        summary.column_dimensions[get_column_letter(column)].width = 16
+
+
 def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     """The portfolio report as an XLSX workbook (see the module's description)."""
     view = PortfolioView.from_json(data)
@@ -161,6 +315,7 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
         *([("Per", view.as_of)] if view.as_of else []),
         ("Antall tiltak", view.measure_count),
         (f"Samlet budsjett {year} (MNOK)".replace("  ", " "), _amount(view.budget_total_mnok)),
+        *_previous_facts(view),
         ("Laget", made_on),
     ]
     for row, (label, value) in enumerate(facts, start=3):
@@ -183,8 +338,9 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     _put(summary, sum_row, ["Sum", view.status.total, None, view.risk.total])
     _share(summary, sum_row, 3, view.status.total, view.status.total)
     _share(summary, sum_row, 5, view.risk.total, view.risk.total)
+    _previous_shares(summary, header_row, view)
     _sum_row(summary, sum_row)
-    summary.column_dimensions["A"].width = 30
+    summary.column_dimensions["A"].width = 40
     for letter in "BCDE":
         summary.column_dimensions[letter].width = 16
     _print_setup(summary, "portrait")
@@ -232,7 +388,17 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     _group_sheet(
         workbook, "Virksomheter", "Ansvarlig virksomhet", view.agencies, view.budget_total_mnok
     )
-    _group_sheet(workbook, "Segmenter", "Segment", view.segments, view.budget_total_mnok)
+    _group_sheet(
+        workbook,
+        "Segmenter",
+        "Segment",
+        view.segments,
+        view.budget_total_mnok,
+        reports=view.knows_reports_due,
+    )
+    _changes_sheet(workbook, view)
+    _candidates_sheet(workbook, view)
+    _areas_sheet(workbook, view)
     return _save(workbook)
 
 
