@@ -8,7 +8,7 @@ tracking records (consumer and relay positions) in the same transaction as event
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import psycopg
@@ -71,11 +71,8 @@ def eventsourcing_env(settings: ServiceSettings, schema_default: str) -> dict[st
 class ServiceApplication(Application):  # type: ignore[type-arg]
     """An eventsourcing application whose recorder can also store tracking records.
 
-    ``published_aggregates`` maps aggregate class names to the Kafka topic their
-    events are published on; the outbox relay publishes nothing else.
+    What it publishes is decided by the service's translator (``adapters/published.py``).
     """
-
-    published_aggregates: ClassVar[dict[str, str]] = {}
 
     def __init__(self, env: dict[str, Any] | None = None) -> None:
         super().__init__(env)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -23,7 +23,6 @@ from backbone.access import AUDITOR, OFFICE, require_office_or_owner, require_ro
 from backbone.domain import TracedAggregate, current_meta, stable_id
 from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError, PermissionDeniedError
 from backbone.persistence import ServiceApplication
-from contracts import topics
 from intake.domain import MeasureIntake, MeasureNumbers, ProposalIntake, Receipt
 
 
@@ -97,10 +96,6 @@ class IntakeApplication(ServiceApplication):
     """Takes submissions and keeps them, each with its receipt."""
 
     name = "intake"
-    published_aggregates: ClassVar[dict[str, str]] = {
-        "MeasureIntake": topics.INTAKE_MEASURE,
-        "ProposalIntake": topics.INTAKE_PROPOSAL,
-    }
     max_attempts = 5
 
     def submit_measure(self, cmd: SubmitMeasure, idempotency_key: str) -> ReceiptView:
