@@ -7,7 +7,10 @@ the position of the message that produced them are committed together, on SQLite
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
@@ -135,8 +138,13 @@ class SQLiteReadModel(SQLiteTrackingRecorder):
             c.execute(sql.format(s=""), params)
             return [tuple(row) for row in c.fetchall()]
 
+    throwaway_dir: Path | None = None
+    """Set for a ``memory:`` store: removed when the store closes."""
+
     def close(self) -> None:
         self.datastore.close()
+        if self.throwaway_dir is not None:
+            shutil.rmtree(self.throwaway_dir, ignore_errors=True)
 
 
 class PostgresReadModel(PostgresTrackingRecorder):
@@ -182,13 +190,24 @@ class PostgresReadModel(PostgresTrackingRecorder):
 
 
 def open_store(settings: ServiceSettings, name: str = "reporting") -> ReadModelStore:
-    """The read-model store ``settings.database_url`` names (``memory:`` = SQLite in memory)."""
+    """The read-model store ``settings.database_url`` names.
+
+    ``memory:`` gets a throw-away SQLite file rather than SQLite's shared-cache memory
+    database, whose table locks make a reader fail at once while the consumer writes.
+    """
     env = eventsourcing_env(settings, name)
+    throwaway: Path | None = None
     if env["PERSISTENCE_MODULE"] == "eventsourcing.popo":
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+        throwaway = Path(tempfile.mkdtemp(prefix=f"{name}-readmodel-"))
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(throwaway / "readmodel.db"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
     factory = InfrastructureFactory.construct(Environment(name, env))
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         recorder: Any = factory.tracking_recorder(SQLiteReadModel)
+        recorder.throwaway_dir = throwaway
     else:
         recorder = factory.tracking_recorder(PostgresReadModel)
     recorder.create_table()
