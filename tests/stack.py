@@ -6,6 +6,7 @@ import contextlib
 import csv
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,13 +23,14 @@ PORTFOLIO = str(Path(sys.executable).parent / "portfolio")
 
 
 def free_block(size: int) -> int:
-    """The first of ``size`` consecutive free ports."""
+    """The first of ``size`` consecutive free ports, below the kernel's ephemeral range.
+
+    Ports from the ephemeral range (what binding port 0 gives) can be taken by any
+    outgoing connection while a stopped stack is being restarted on them.
+    """
+    rng = random.Random()
     for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = int(s.getsockname()[1])
-        if base + size >= 65000:
-            continue
+        base = rng.randrange(20_000, 32_000 - size)
         ok = True
         for port in range(base, base + size):
             with socket.socket() as s:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import random
 import socket
 import subprocess
 import time
@@ -31,9 +32,18 @@ from contracts import Actor, Envelope, decode, encode
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the kernel's ephemeral range, so it stays free across a restart
+    (an ephemeral port can be taken by any outgoing connection in the meantime)."""
+    rng = random.Random()  # noqa: S311 - picking a port, not a secret
+    for _ in range(500):
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def tansu_binary() -> str:
