@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Annotated, Any
 
@@ -45,26 +46,27 @@ def rebuild(
     The report views are incomplete until it is done; the result equals the live views.
     """
     address = service_address("reporting", reporting)
-    bar: Any = None
+    with contextlib.ExitStack() as closing:
+        bar: Any = None
 
-    def show(progress: Any) -> None:
-        nonlocal bar
-        if output == "json":
-            return
-        if bar is None:
-            bar = typer.progressbar(
-                length=max(progress.total, 1), label="Bygger visningene på nytt", file=sys.stderr
-            )
-            bar.__enter__()
-        bar.update(progress.read - bar.pos)
+        def show(progress: Any) -> None:
+            nonlocal bar
+            if output == "json":
+                return
+            if bar is None:  # the first answer says how long the bar is
+                bar = closing.enter_context(
+                    typer.progressbar(
+                        length=max(progress.total, 1),
+                        label="Bygger visningene på nytt",
+                        file=sys.stderr,
+                    )
+                )
+            bar.update(progress.read - bar.pos)
 
-    try:
-        result = asyncio.run(_rebuild(address, show))
-    except grpc.aio.AioRpcError as exc:
-        fail(f"RebuildProjections at {address} failed: {exc.code().name}: {exc.details()}")
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        try:
+            result = asyncio.run(_rebuild(address, show))
+        except grpc.aio.AioRpcError as exc:
+            fail(f"RebuildProjections at {address} failed: {exc.code().name}: {exc.details()}")
     if output == "json":
         emit_json({"read": int(result.read), "total": int(result.total), "done": bool(result.done)})
     else:

@@ -236,6 +236,12 @@ class CalendarEntry:
     overdue: bool
 
 
+def owes_report(line: MeasureLine, period: str) -> bool:
+    """Whether the measure owes a report for ``period`` under its segment's cadence (a
+    measure not yet placed in a segment reports every period, as all did before segments)."""
+    return not line.report_months or int(period[5:7]) in line.report_months
+
+
 def deadline_of(period: str) -> date:
     """A period's reports are due by the 15th of the following month."""
     year, month = int(period[:4]), int(period[5:7])
@@ -248,7 +254,6 @@ def calendar(store: ReadModelStore, period: str, at: datetime) -> list[CalendarE
     A measure not yet placed in a segment reports every period, as all did before segments.
     """
     report = portfolio_report(store, period)
-    month = int(period[5:7])
     deadline = deadline_of(period)
     late = at.date() > deadline
     return [
@@ -262,7 +267,7 @@ def calendar(store: ReadModelStore, period: str, at: datetime) -> list[CalendarE
             overdue=late and not m.reported,
         )
         for m in report.measures
-        if not m.report_months or month in m.report_months
+        if owes_report(m, period)
     ]
 
 

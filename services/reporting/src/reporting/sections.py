@@ -17,6 +17,7 @@ from reporting.queries import (
     PortfolioReport,
     budgets_for,
     deadline_of,
+    owes_report,
     portfolio_report,
 )
 from reporting.store import ReadModelStore
@@ -98,7 +99,7 @@ def sections(store: ReadModelStore, report: PortfolioReport, as_of: AsOf) -> Sec
     period, year = report.period, int(report.period[:4])
     previous_sql, membership_sql = _SQL[as_of.column]
     (previous_period,) = store.query(previous_sql, (period, as_of.bound))[0]
-    members = store.query(membership_sql, (as_of.bound,))
+    members = {row[0]: row for row in store.query(membership_sql, (as_of.bound,))}
     out = Sections()
     if previous_period:
         out.previous = portfolio_report(store, previous_period, as_of)
@@ -109,20 +110,20 @@ def sections(store: ReadModelStore, report: PortfolioReport, as_of: AsOf) -> Sec
                 m.measure_id,
                 m.name,
                 m.responsible_agency,
-                _since(members, m.measure_id),
+                str(members[m.measure_id][7] or "") if m.measure_id in members else "",
                 budget_nok=m.budget_nok,
             )
             for m in report.measures
             if m.measure_id not in before
         ]
-        out.exited = [_left(members, before[mid]) for mid in sorted(set(before) - now_ids)]
+        out.exited = [_left(members.get(mid), before[mid]) for mid in sorted(set(before) - now_ids)]
     out.candidates = [
         Candidate(mid, name, agency, area or "", int(candidate_for))
-        for mid, name, agency, area, candidate_for, _, lifecycle, *_ in members
+        for mid, name, agency, area, candidate_for, _, lifecycle, *_ in members.values()
         if lifecycle == "candidate" and candidate_for == year + 1
     ]
     out.by_strategic_area = _areas(store, report, year, as_of)
-    ends = {row[0]: row[5] for row in members}
+    ends = {mid: row[5] for mid, row in members.items()}
     out.finishing_this_year = [
         Finishing(m.measure_id, m.name, m.responsible_agency, ends[m.measure_id])
         for m in report.measures
@@ -132,12 +133,8 @@ def sections(store: ReadModelStore, report: PortfolioReport, as_of: AsOf) -> Sec
     return out
 
 
-def _since(members: list[tuple[Any, ...]], measure_id: int) -> str:
-    return next((str(row[7] or "") for row in members if row[0] == measure_id), "")
-
-
-def _left(members: list[tuple[Any, ...]], line: Any) -> Change:
-    row = next((r for r in members if r[0] == line.measure_id), None)
+def _left(row: tuple[Any, ...] | None, line: Any) -> Change:
+    """A measure of the previous period that is gone, with its latest membership ``row``."""
     lifecycle, left_after, way_forward = (row[6], row[8], row[9]) if row else ("", "", "")
     return Change(
         line.measure_id,
@@ -167,12 +164,11 @@ def _areas(store: ReadModelStore, report: PortfolioReport, year: int, as_of: AsO
 
 
 def _due(report: PortfolioReport, as_of: AsOf) -> dict[str | None, SegmentDue]:
-    month = int(report.period[5:7])
     moment = as_of.moment or datetime.now(UTC)
     late = moment.date() > deadline_of(report.period)
     due: dict[str | None, list[bool]] = {}
     for m in report.measures:
-        if not m.report_months or month in m.report_months:
+        if owes_report(m, report.period):
             due.setdefault(m.segment, []).append(m.reported)
     return {
         seg: SegmentDue(len(flags), sum(1 for r in flags if not r) if late else 0)
