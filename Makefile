@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PROTO_SRC := $(shell find proto -name '*.proto')
 GEN_DIR := libs/contracts/src
 
-.PHONY: help install run test test-fast lint proto proto-check clean bench
+.PHONY: help install browser run test test-fast lint proto proto-check clean bench
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,10 +30,20 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml s
 
 install: $(VENV)/.synced ## create .venv from the lock file (nothing if up to date)
 
+BROWSER_PACKAGES := chromium chromium-driver
+browser: ## Debian's Chromium and ChromeDriver, for the report page's browser test
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; else \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing $(BROWSER_PACKAGES) from Debian"; \
+	  $$sudo apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && \
+	    $$sudo apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	fi
+
 run: install ## start the whole system on embedded defaults (Ctrl-C stops it)
 	$(VENV)/bin/portfolio stack run
 
-test: install ## run the whole test suite (CI runs this)
+test: install browser ## run the whole test suite (CI runs this)
 	$(VENV)/bin/pytest
 
 test-fast: install ## unit tests only

@@ -54,9 +54,11 @@ class Stack:
     process: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
-        self.grpc_base = free_block(4)
-        self.metrics_base = free_block(4)
-        self.kafka_port = free_block(1)
+        base = free_block(10)  # one block: gRPC 4, metrics 4, Kafka, report pages
+        self.grpc_base = base
+        self.metrics_base = base + 4
+        self.kafka_port = base + 8
+        self.web_port = base + 9
 
     @property
     def env(self) -> dict[str, str]:
@@ -67,6 +69,7 @@ class Stack:
             "PORTFOLIO_PORT_BASE": str(self.grpc_base),
             "PORTFOLIO_METRICS_PORT_BASE": str(self.metrics_base),
             "PORTFOLIO_KAFKA_PORT": str(self.kafka_port),
+            "PORTFOLIO_WEB_PORT": str(self.web_port),
             **self.extra_env,
         }
 

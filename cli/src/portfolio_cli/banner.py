@@ -30,8 +30,12 @@ def banner(config: StackConfig, healthy: Mapping[str, bool]) -> str:
         )
     else:
         broker = f"{config.kafka_bootstrap} (external)"
+    pages = [
+        f"  report    {s.web_url}  (the report in a browser)" for s in config.services if s.web_url
+    ]
     lines += [
         "",
+        *pages,
         f"  Kafka     {broker}",
         f"  database  {config.database}",
         f"  logs      {config.log_dir}",

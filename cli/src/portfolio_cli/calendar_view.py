@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from portfolio_cli.measure_text import yes_no
-from portfolio_cli.segment_names import segment_json, segment_label
-from portfolio_cli.tables import clip, render_table
+from report_views.segment_names import segment_json, segment_label
+from report_views.tables import clip, render_table
 
 NAME_WIDTH = 50
 

@@ -35,7 +35,7 @@ from portfolio_cli.locations import service_address
 from portfolio_cli.measure_args import CriterionAnswer, check_criteria, parse_criterion
 from portfolio_cli.measure_json import measure_json
 from portfolio_cli.measure_text import measure_text
-from portfolio_cli.segment_names import Segment, parse_segment
+from report_views.segment_names import Segment, parse_segment
 
 app = new_app("Read one measure and make the portfolio office's decisions on it.")
 

@@ -25,12 +25,12 @@ from portfolio_cli.cmd_options import (
     PeriodOption,
     UserOption,
 )
-from portfolio_cli.colours import Colour
 from portfolio_cli.intake_messages import status_report_request
 from portfolio_cli.locations import service_address
 from portfolio_cli.measure_args import parse_budget, parse_report_colour, parse_role
 from portfolio_cli.measure_json import receipt_json
 from portfolio_cli.measure_text import receipt_text
+from report_views.colours import Colour
 
 ColourParser = cli_parser(parse_report_colour)
 COLOUR_HELP = "Grønn, Gul or Rød (or green, yellow, red)."

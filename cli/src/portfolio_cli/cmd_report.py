@@ -32,8 +32,6 @@ from portfolio_cli.cli_support import (
 )
 from portfolio_cli.locations import service_address
 from portfolio_cli.measure_args import parse_timestamp
-from portfolio_cli.render import ReportFormat, render_korona, render_portfolio
-from portfolio_cli.report_json import korona_json, portfolio_json
 from portfolio_cli.report_output import (
     DestinationError,
     check_destination,
@@ -44,6 +42,8 @@ from portfolio_cli.report_output import (
 )
 from portfolio_cli.rpc import CallError, RetryPolicy, call, insecure_channel
 from portfolio_cli.shared_data import korona_category_names, shared_dir
+from report_views.render import ReportFormat, render_korona, render_portfolio
+from report_views.report_json import korona_json, portfolio_json
 
 app = new_app("Reports from the reporting service.")
 _POLICY = RetryPolicy(attempts=3, deadline_s=10.0)

@@ -11,7 +11,7 @@ from portfolio_cli.cli_support import EXIT_FAILED, EXIT_OK, OutputFormat, emit_j
 from portfolio_cli.health import serving_map
 from portfolio_cli.locations import var_dir
 from portfolio_cli.stackfile import StackState, read_state, stack_file
-from portfolio_cli.tables import render_table
+from report_views.tables import render_table
 
 
 def _load() -> StackState:

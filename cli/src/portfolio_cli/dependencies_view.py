@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio_cli.tables import render_table
+from report_views.tables import render_table
 
 
 def _lines(lines: Any) -> list[dict[str, Any]]:

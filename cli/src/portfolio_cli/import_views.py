@@ -9,8 +9,8 @@ from portfolio_cli.candidate_import import CandidateImportOutcome
 from portfolio_cli.change_import import Action, Change, ChangeImportOutcome
 from portfolio_cli.name_matching import Method, Scored
 from portfolio_cli.segment_import import Placed, SegmentImportOutcome
-from portfolio_cli.tables import clip, render_table
 from portfolio_cli.tsv import RowError
+from report_views.tables import clip, render_table
 
 NAME_WIDTH = 45
 METHOD_NB = {Method.NAME: "navn", Method.AGENCY_AND_AREA: "virksomhet og innsatsområde"}

@@ -6,9 +6,9 @@ import calendar
 
 from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
 from eportfolio.intake.v1 import intake_pb2  # type: ignore[import-untyped, unused-ignore]
-from portfolio_cli.colours import Colour
 from portfolio_cli.rpc import Metadata, header_value
 from portfolio_cli.tsv import MeasureRow
+from report_views.colours import Colour
 
 CLI_USER = "portfolio-cli"
 CLI_ROLE = "agency"

@@ -11,6 +11,7 @@ from portfolio_cli.stackfile import StackState, read_state, stack_file
 SERVICE_NAMES = ("intake", "assessment", "korona", "reporting")
 DEFAULT_GRPC_PORT_BASE = 50051
 DEFAULT_METRICS_PORT_BASE = 9101
+DEFAULT_WEB_PORT = 8088
 LOCALHOST = "127.0.0.1"
 
 

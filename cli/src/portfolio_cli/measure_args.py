@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portfolio_cli.caller import Role
-from portfolio_cli.colours import Colour, parse_colour
-from portfolio_cli.money import parse_mnok
+from report_views.colours import Colour, parse_colour
+from report_views.money import parse_mnok
 
 KNOWN_CRITERIA: dict[str, tuple[str, ...]] = {
     "2020": ("digitalisation", "several_actors", "reuse_or_national"),

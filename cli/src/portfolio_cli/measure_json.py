@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio_cli.money import mnok_number
-from portfolio_cli.report_json import colour_of
-from portfolio_cli.segment_names import segment_json
+from report_views.money import mnok_number
+from report_views.report_json import colour_of
+from report_views.segment_names import segment_json
 
 
 def text_or_none(value: str) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio_cli.colours import norwegian
-from portfolio_cli.money import format_mnok_nb
-from portfolio_cli.report_json import colour_of
-from portfolio_cli.segment_names import segment_label, segment_of
-from portfolio_cli.tables import render_table
+from report_views.colours import norwegian
+from report_views.money import format_mnok_nb
+from report_views.report_json import colour_of
+from report_views.segment_names import segment_label, segment_of
+from report_views.tables import render_table
 
 LIFECYCLE_NB = {
     "submitted": "Innmeldt",

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from portfolio_cli.render import ReportFormat, format_of
+from report_views.render import ReportFormat, format_of
 
 
 class DestinationError(ValueError):

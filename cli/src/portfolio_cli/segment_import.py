@@ -24,8 +24,8 @@ from portfolio_cli.clients import COMMAND, Client, connect
 from portfolio_cli.name_matching import Candidate, Match, Matching, Query, match_all
 from portfolio_cli.records import Record, read_records
 from portfolio_cli.rpc import CallError
-from portfolio_cli.segment_names import Segment, parse_segment, segment_of
 from portfolio_cli.tsv import RowError
+from report_views.segment_names import Segment, parse_segment, segment_of
 
 COLUMNS = ("strategic_area", "name", "responsible_agency", "segment", "comment")
 

@@ -149,6 +149,8 @@ class Supervisor:
                 (spec.grpc_port, f"{spec.name} gRPC"),
                 (spec.metrics_port, f"{spec.name} metrics"),
             ]
+            if spec.web_port is not None:
+                wanted.append((spec.web_port, f"{spec.name} report pages"))
         return [f"{port} ({what})" for port, what in wanted if port_in_use(port)]
 
     def state(self) -> StackState:
@@ -156,7 +158,11 @@ class Supervisor:
         return StackState(
             services=[
                 ServiceEntry(
-                    spec.name, self.services[spec.name].pid, spec.grpc_address, spec.metrics_url
+                    spec.name,
+                    self.services[spec.name].pid,
+                    spec.grpc_address,
+                    spec.metrics_url,
+                    spec.web_url,
                 )
                 for spec in self.config.services
             ],

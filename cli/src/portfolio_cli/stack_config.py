@@ -17,12 +17,14 @@ from urllib.parse import urlsplit, urlunsplit
 from portfolio_cli.locations import (
     DEFAULT_GRPC_PORT_BASE,
     DEFAULT_METRICS_PORT_BASE,
+    DEFAULT_WEB_PORT,
     LOCALHOST,
     SERVICE_NAMES,
 )
 from portfolio_cli.shared_data import shared_dir
 
 DEFAULT_KAFKA_PORT = 19092
+WEB_SERVICE = "reporting"
 SEED_PERIOD = "2020-03"
 SEED_PREVIOUS_PERIOD = "2020-01"
 SEED_CANDIDATE_YEAR = 2021
@@ -46,6 +48,8 @@ class ServiceSpec:
     metrics_port: int
     env: Mapping[str, str] = field(default_factory=dict)
     host: str = LOCALHOST
+    web_port: int | None = None
+    """Reporting's read-only report pages; None for the other services."""
 
     @property
     def grpc_address(self) -> str:
@@ -56,6 +60,11 @@ class ServiceSpec:
     def metrics_url(self) -> str:
         """URL of its Prometheus endpoint."""
         return f"http://{self.host}:{self.metrics_port}/metrics"
+
+    @property
+    def web_url(self) -> str:
+        """URL of its report pages, or "" when it serves none."""
+        return f"http://{self.host}:{self.web_port}/" if self.web_port else ""
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,8 @@ def default_config(
     ``PORTFOLIO_KAFKA_BOOTSTRAP_SERVERS`` (use that Kafka, start no broker),
     ``PORTFOLIO_KAFKA_PORT``, ``PORTFOLIO_DATABASE_URL`` (PostgreSQL for every service;
     else one SQLite file each in the var directory), ``PORTFOLIO_PORT_BASE`` and
-    ``PORTFOLIO_METRICS_PORT_BASE``, ``PORTFOLIO_SHARED_DIR`` (default ``../shared``).
+    ``PORTFOLIO_METRICS_PORT_BASE``, ``PORTFOLIO_WEB_PORT`` (the report pages),
+    ``PORTFOLIO_SHARED_DIR`` (default ``../shared``).
     """
     env = dict(os.environ if environ is None else environ)
     root = (cwd or Path.cwd()).resolve()
@@ -226,6 +236,8 @@ def default_config(
     metrics_base = _port(
         env, "PORTFOLIO_METRICS_PORT_BASE", DEFAULT_METRICS_PORT_BASE, len(SERVICE_NAMES)
     )
+
+    web_port = _port(env, "PORTFOLIO_WEB_PORT", DEFAULT_WEB_PORT)
 
     external_kafka = env.get("PORTFOLIO_KAFKA_BOOTSTRAP_SERVERS", "").strip()
     broker: BrokerSpec | None = None
@@ -248,13 +260,18 @@ def default_config(
     services = []
     for i, name in enumerate(SERVICE_NAMES):
         url = postgres or f"sqlite:///{directory}/{name}.db"
+        service_web = web_port if name == WEB_SERVICE else None
+        env_vars = service_env(name, url, kafka, grpc_base + i, metrics_base + i)
+        if service_web is not None:
+            env_vars[f"{name.upper()}_WEB_PORT"] = str(service_web)
         services.append(
             ServiceSpec(
                 name=name,
                 command=(sys.executable, "-m", name),
                 grpc_port=grpc_base + i,
                 metrics_port=metrics_base + i,
-                env=service_env(name, url, kafka, grpc_base + i, metrics_base + i),
+                env=env_vars,
+                web_port=service_web,
             )
         )
 

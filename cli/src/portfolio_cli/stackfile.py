@@ -19,6 +19,7 @@ class ServiceEntry:
     pid: int | None
     grpc: str
     metrics: str
+    web: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class StackState:
                     pid=_optional_int(s.get("pid")),
                     grpc=str(s["grpc"]),
                     metrics=str(s.get("metrics", "")),
+                    web=str(s.get("web", "")),
                 )
                 for s in data["services"]
             ]

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portfolio_cli.colours import Colour, parse_colour
-from portfolio_cli.money import parse_mnok
+from report_views.colours import Colour, parse_colour
+from report_views.money import parse_mnok
 
 TEXT_COLUMNS = ("strategic_area", "measure_id", "name", "responsible_agency", "owner")
 COLOUR_COLUMNS = ("status", "risk")

@@ -11,11 +11,11 @@ import pytest
 
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2
-from portfolio_cli.colours import Colour
-from portfolio_cli.report_json import korona_json, portfolio_json
-from portfolio_cli.segment_names import parse_segment
 from portfolio_cli.shared_data import korona_category_names
 from portfolio_cli.tsv import read_table
+from report_views.colours import Colour
+from report_views.report_json import korona_json, portfolio_json
+from report_views.segment_names import parse_segment
 
 WIRE_COLOURS = {
     Colour.GREEN: common_pb2.COLOUR_GREEN,

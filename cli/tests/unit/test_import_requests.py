@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from eportfolio.common.v1 import common_pb2
-from portfolio_cli.colours import Colour
 from portfolio_cli.importer import already_in_portfolio
 from portfolio_cli.intake_messages import (
     caller_metadata,
@@ -16,6 +15,7 @@ from portfolio_cli.intake_messages import (
 from portfolio_cli.row_errors import column_for, errors_of
 from portfolio_cli.rpc import CallError, CallFailure, FieldViolation, header_value
 from portfolio_cli.tsv import BudgetFigure, MeasureRow
+from report_views.colours import Colour
 
 
 def a_row(**changes: object) -> MeasureRow:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from portfolio_cli.caller import Role
-from portfolio_cli.colours import Colour
 from portfolio_cli.main import app
 from portfolio_cli.measure_args import (
     CriterionAnswer,
@@ -17,7 +16,8 @@ from portfolio_cli.measure_args import (
     parse_role,
     parse_timestamp,
 )
-from portfolio_cli.segment_names import Segment, parse_segment
+from report_views.colours import Colour
+from report_views.segment_names import Segment, parse_segment
 
 REPORT = ["measure", "report", "5", "--period", "2020-03"]
 ALL_MET = [

@@ -30,7 +30,6 @@ from portfolio_cli.change_import import (
     span_nb,
     submit_request,
 )
-from portfolio_cli.colours import Colour
 from portfolio_cli.dependencies_view import dependencies_json, dependencies_text
 from portfolio_cli.import_views import candidates_json, changes_json, segments_json
 from portfolio_cli.intake_messages import status_report_request
@@ -46,7 +45,8 @@ from portfolio_cli.segment_import import (
     SegmentRow,
     move_reason,
 )
-from portfolio_cli.segment_names import Segment
+from report_views.colours import Colour
+from report_views.segment_names import Segment
 
 
 def a_measure() -> assessment_pb2.Measure:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from eportfolio.reporting.v1 import reporting_pb2
 from portfolio_cli import cmd_report
-from portfolio_cli.render import ReportFormat
 from portfolio_cli.report_output import DestinationError, check_destination, choose_format
+from report_views.render import ReportFormat
 
 
 class Terminal(io.StringIO):

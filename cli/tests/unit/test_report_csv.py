@@ -7,8 +7,8 @@ import io
 from datetime import date
 from typing import Any
 
-from portfolio_cli.render import ReportFormat, render_portfolio
-from portfolio_cli.render.csv_report import PORTFOLIO_HEADERS, korona_csv, portfolio_csv
+from report_views.render import ReportFormat, render_portfolio
+from report_views.render.csv_report import PORTFOLIO_HEADERS, korona_csv, portfolio_csv
 
 TODAY = date(2020, 4, 20)
 

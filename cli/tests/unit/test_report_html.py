@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from portfolio_cli.render.html_report import korona_html, portfolio_html
+from report_views.render.html_report import korona_html, portfolio_html
 
 TODAY = date(2020, 4, 20)
 SVG = "{http://www.w3.org/2000/svg}"

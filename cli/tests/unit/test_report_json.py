@@ -6,8 +6,8 @@ from typing import Any
 
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2
-from portfolio_cli.render.table import portfolio_table
-from portfolio_cli.report_json import korona_json, portfolio_json
+from report_views.render.table import portfolio_table
+from report_views.report_json import korona_json, portfolio_json
 
 
 def a_report() -> reporting_pb2.PortfolioReport:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from portfolio_cli.render.pdf_report import helvetica_text, korona_pdf, portfolio_pdf
+from report_views.render.pdf_report import helvetica_text, korona_pdf, portfolio_pdf
 
 TODAY = date(2020, 4, 20)
 

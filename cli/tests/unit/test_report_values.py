@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from portfolio_cli.render import ReportFormat, nb, render_korona, render_portfolio
-from portfolio_cli.render.html_report import portfolio_html
-from portfolio_cli.render.table import korona_table, portfolio_table
-from portfolio_cli.render.view import PortfolioView, area_sort_key
 from portfolio_cli.shared_data import korona_category_names, shared_dir
+from report_views.render import ReportFormat, nb, render_korona, render_portfolio
+from report_views.render.html_report import portfolio_html
+from report_views.render.table import korona_table, portfolio_table
+from report_views.render.view import PortfolioView, area_sort_key
 
 NBSP = "\u00a0"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from portfolio_cli.render.xlsx_report import korona_xlsx, portfolio_xlsx
+from report_views.render.xlsx_report import korona_xlsx, portfolio_xlsx
 
 TODAY = date(2020, 4, 20)
 

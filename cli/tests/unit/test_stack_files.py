@@ -123,6 +123,7 @@ def test_the_stack_file_is_written_and_read_back(tmp_path: Path) -> None:
         "pid": 10,
         "grpc": "127.0.0.1:6001",
         "metrics": "http://127.0.0.1:7001/metrics",
+        "web": "",
     }
     assert [p.name for p in path.parent.iterdir()] == ["stack.json"]
     remove_state(path)

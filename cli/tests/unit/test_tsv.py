@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portfolio_cli.colours import Colour
 from portfolio_cli.tsv import BudgetFigure, RowError, parse_table, read_table
+from report_views.colours import Colour
 
 HEADER = (
     "strategic_area\tmeasure_id\tname\tresponsible_agency\towner\tstatus\trisk\tbudget_2020_mnok"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio_cli.colours import Colour, norwegian, parse_colour
-from portfolio_cli.money import format_mnok_nb, mnok_number, parse_mnok
 from portfolio_cli.periods import parse_period
+from report_views.colours import Colour, norwegian, parse_colour
+from report_views.money import format_mnok_nb, mnok_number, parse_mnok
 
 
 @pytest.mark.parametrize(

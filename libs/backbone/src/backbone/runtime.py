@@ -19,6 +19,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from wsgiref.simple_server import WSGIServer
 
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
@@ -26,6 +27,7 @@ from faststream.kafka import KafkaBroker
 from backbone.consumer import Sink, TrackedConsumer
 from backbone.epoch import BrokerEpoch, BrokerEpochError
 from backbone.grpc_server import GrpcServer, Registration
+from backbone.http import WebSpec, serve_wsgi
 from backbone.metrics import ServiceMetrics
 from backbone.outbox import OutboxRelay, Translator
 from backbone.persistence import ServiceApplication
@@ -59,6 +61,8 @@ class Service:
     on_close: list[Callable[[], None]] = field(default_factory=list)
     on_consuming: list[Callable[[list[TrackedConsumer]], None]] = field(default_factory=list)
     """Called with the running consumers once they are subscribed (e.g. for replays)."""
+    web: WebSpec | None = None
+    """Read-only pages the service serves over HTTP, besides ``/metrics`` (reporting's report)."""
 
 
 class ServiceRunner:
@@ -77,6 +81,8 @@ class ServiceRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._relay_task: asyncio.Task[None] | None = None
         self._metrics_server: object | None = None
+        self._web_server: WSGIServer | None = None
+        self.web_port = 0
         self.kafka_ready = asyncio.Event()
 
     async def start(self) -> None:
@@ -84,6 +90,9 @@ class ServiceRunner:
         server, _ = svc.metrics.serve(s.metrics_host, s.metrics_port)
         self._metrics_server = server
         self.metrics_port = server.server_port
+        if svc.web is not None:
+            self._web_server, _ = serve_wsgi(svc.web)
+            self.web_port = self._web_server.server_port
         self.grpc = GrpcServer(
             host=s.grpc_host, port=s.grpc_port, registrations=svc.registrations, metrics=svc.metrics
         )
@@ -214,6 +223,9 @@ class ServiceRunner:
         await self._close_kafka()
         if self._metrics_server is not None:
             self._metrics_server.shutdown()  # type: ignore[attr-defined]
+        if self._web_server is not None:
+            self._web_server.shutdown()
+            self._web_server.server_close()
         for close in self.service.on_close:
             close()
         if self.service.app is not None:
@@ -246,6 +258,11 @@ async def serve(service: Service) -> None:
                 "pid": os.getpid(),
                 "grpc": runner.grpc.address,
                 "metrics": f"http://{service.settings.metrics_host}:{runner.metrics_port}/metrics",
+                **(
+                    {"web": f"http://{service.web.host}:{runner.web_port}/"}
+                    if service.web is not None
+                    else {}
+                ),
             }
         ),
         flush=True,

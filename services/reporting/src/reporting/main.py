@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backbone.http import WebSpec
 from backbone.metrics import ServiceMetrics
 from backbone.runtime import ConsumerSpec, Service
 from contracts import topics
@@ -9,6 +10,7 @@ from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting import projections
 from reporting.adapters.grpc_api import ReportingServicer
 from reporting.adapters.rebuild import Rebuilder
+from reporting.adapters.web import ReportPages
 from reporting.settings import ReportingSettings
 from reporting.store import open_store
 
@@ -40,4 +42,5 @@ def create_service(settings: ReportingSettings) -> Service:
         ],
         on_close=[store.close],
         on_consuming=[rebuilder.attach],
+        web=WebSpec(ReportPages(store), settings.web_host, settings.web_port, f"{NAME}-web"),
     )

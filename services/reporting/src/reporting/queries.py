@@ -320,3 +320,25 @@ def korona_report(
     rows = store.query(KORONA_BY_RECORDED if recorded else KORONA_BY_RECEIVED, (moment,))
     by_category = [(str(code), int(n)) for code, n in rows]
     return sum(n for _, n in by_category), by_category
+
+
+def reporting_periods(store: ReadModelStore, reach_back_months: int = 12) -> list[str]:
+    """The periods something happened in, oldest first, for a reader to pick from.
+
+    Periods measures reported for, and periods measures entered or left the portfolio in,
+    from ``reach_back_months`` before the first period reported for (measures that have
+    been in the portfolio since long before would otherwise list every month since).
+    """
+    rows = store.query(
+        "SELECT period FROM {s}rpt_status_reports UNION "
+        "SELECT since FROM {s}rpt_membership WHERE since IS NOT NULL UNION "
+        "SELECT left_after FROM {s}rpt_membership WHERE left_after IS NOT NULL"
+    )
+    periods = sorted({str(p) for (p,) in rows if p})
+    reported = store.query("SELECT MIN(period) FROM {s}rpt_status_reports")
+    first = reported[0][0] if reported and reported[0][0] else None
+    if first is None:
+        return []
+    year, month = divmod(int(first[:4]) * 12 + int(first[5:7]) - 1 - reach_back_months, 12)
+    floor = f"{year:04d}-{month + 1:02d}"
+    return [p for p in periods if p >= floor]

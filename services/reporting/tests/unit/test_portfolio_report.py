@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reporting.queries import AgencyLine, korona_report, portfolio_report
+from reporting.queries import AgencyLine, korona_report, portfolio_report, reporting_periods
 from reporting.store import ReadModelStore
 
 # Measures 1 and 3 belong to helsedir, 2 and 4 to nhn. Measure 3 has been in the
@@ -186,3 +186,20 @@ def test_the_korona_report_counts_proposals_per_category_once_each(
     feed(proposal("p-1", "A1"), proposal("p-2", "B2"), proposal("p-3", "A1"))
     feed(proposal("p-1", "B2"))  # seen again: registered once
     assert korona_report(memory_store) == (3, [("A1", 2), ("B2", 1)])
+
+
+@pytest.mark.usefixtures("portfolio")
+def test_the_periods_to_pick_are_those_something_happened_in(
+    memory_store: ReadModelStore,
+) -> None:
+    # Reports for 2024-01..06; entries 2023-01 (within a year before the first report),
+    # 2024-01, 2024-06; measure 3's entry in 2020 is too far back to list.
+    assert reporting_periods(memory_store) == [
+        "2023-01",
+        "2024-01",
+        "2024-02",
+        "2024-03",
+        "2024-05",
+        "2024-06",
+    ]
+    assert reporting_periods(memory_store, reach_back_months=0)[0] == "2024-01"

@@ -41,10 +41,10 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
-from portfolio_cli.render import palette
-from portfolio_cli.render.charts import FONT, FONT_BOLD, Line, Rect, Scene
-from portfolio_cli.render.contents import korona_document, portfolio_document
-from portfolio_cli.render.document import (
+from report_views.render import palette
+from report_views.render.charts import FONT, FONT_BOLD, Line, Rect, Scene
+from report_views.render.contents import korona_document, portfolio_document
+from report_views.render.document import (
     Block,
     Cell,
     Document,
@@ -56,7 +56,7 @@ from portfolio_cli.render.document import (
     Notes,
     Table,
 )
-from portfolio_cli.render.document import Paragraph as TextBlock
+from report_views.render.document import Paragraph as TextBlock
 
 FONT_ITALIC = "Helvetica-Oblique"
 MARGIN_X = 20 * mm

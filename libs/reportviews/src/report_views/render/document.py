@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portfolio_cli.colours import Colour
-from portfolio_cli.render.charts import Scene
+from report_views.colours import Colour
+from report_views.render.charts import Scene
 
 
 @dataclass(frozen=True)

@@ -66,22 +66,22 @@ def render_portfolio(data: Mapping[str, Any], fmt: ReportFormat, *, made_on: dat
     if fmt is ReportFormat.JSON:
         return _json(data)
     if fmt is ReportFormat.TABLE:
-        from portfolio_cli.render.table import portfolio_table
+        from report_views.render.table import portfolio_table
 
         return portfolio_table(data) + "\n"
     if fmt is ReportFormat.CSV:
-        from portfolio_cli.render.csv_report import portfolio_csv
+        from report_views.render.csv_report import portfolio_csv
 
         return portfolio_csv(data)
     if fmt is ReportFormat.XLSX:
-        from portfolio_cli.render.xlsx_report import portfolio_xlsx
+        from report_views.render.xlsx_report import portfolio_xlsx
 
         return portfolio_xlsx(data, made_on=made_on)
     if fmt is ReportFormat.HTML:
-        from portfolio_cli.render.html_report import portfolio_html
+        from report_views.render.html_report import portfolio_html
 
         return portfolio_html(data, made_on=made_on)
-    from portfolio_cli.render.pdf_report import portfolio_pdf
+    from report_views.render.pdf_report import portfolio_pdf
 
     return portfolio_pdf(data, made_on=made_on)
 
@@ -97,21 +97,21 @@ def render_korona(
     if fmt is ReportFormat.JSON:
         return _json(data)
     if fmt is ReportFormat.TABLE:
-        from portfolio_cli.render.table import korona_table
+        from report_views.render.table import korona_table
 
         return korona_table(data, names) + "\n"
     if fmt is ReportFormat.CSV:
-        from portfolio_cli.render.csv_report import korona_csv
+        from report_views.render.csv_report import korona_csv
 
         return korona_csv(data, names)
     if fmt is ReportFormat.XLSX:
-        from portfolio_cli.render.xlsx_report import korona_xlsx
+        from report_views.render.xlsx_report import korona_xlsx
 
         return korona_xlsx(data, names, made_on=made_on)
     if fmt is ReportFormat.HTML:
-        from portfolio_cli.render.html_report import korona_html
+        from report_views.render.html_report import korona_html
 
         return korona_html(data, names, made_on=made_on)
-    from portfolio_cli.render.pdf_report import korona_pdf
+    from report_views.render.pdf_report import korona_pdf
 
     return korona_pdf(data, names, made_on=made_on)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from portfolio_cli.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
-from portfolio_cli.render import charts, nb, palette
-from portfolio_cli.render.document import (
+from report_views.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
+from report_views.render import charts, nb, palette
+from report_views.render.document import (
     Block,
     Cell,
     Document,
@@ -36,7 +36,7 @@ from portfolio_cli.render.document import (
     Run,
     Table,
 )
-from portfolio_cli.render.view import (
+from report_views.render.view import (
     NOT_PLACED_NB,
     AreaBudget,
     ChangeItem,

@@ -22,9 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from portfolio_cli.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
-from portfolio_cli.render import nb, palette
-from portfolio_cli.render.view import GroupLine, KoronaView, PortfolioView
+from report_views.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
+from report_views.render import nb, palette
+from report_views.render.view import GroupLine, KoronaView, PortfolioView
 
 Cell = str | int | float | date | None
 

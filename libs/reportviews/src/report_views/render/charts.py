@@ -14,9 +14,9 @@ from typing import Literal
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from portfolio_cli.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
-from portfolio_cli.render import nb, palette
-from portfolio_cli.render.view import ColourCounts
+from report_views.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
+from report_views.render import nb, palette
+from report_views.render.view import ColourCounts
 
 FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"

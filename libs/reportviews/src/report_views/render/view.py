@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from portfolio_cli.colours import Colour
+from report_views.colours import Colour
 
 NOT_PLACED_NB = "Ikke plassert"
 NO_AREA_NB = "(uten innsatsområde)"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
-from portfolio_cli.colours import Colour
-from portfolio_cli.money import mnok_number
-from portfolio_cli.segment_names import segment_json
+from report_views.colours import Colour
+from report_views.money import mnok_number
+from report_views.segment_names import segment_json
 
 _COLOURS: dict[int, Colour] = {
     int(common_pb2.COLOUR_GREEN): Colour.GREEN,

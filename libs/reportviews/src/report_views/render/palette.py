@@ -7,7 +7,7 @@ and also prints in black and white.
 
 from __future__ import annotations
 
-from portfolio_cli.colours import Colour
+from report_views.colours import Colour
 
 INK = "#1D2430"
 MUTED = "#5B6573"

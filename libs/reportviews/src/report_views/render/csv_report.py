@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from portfolio_cli.colours import NORWEGIAN
-from portfolio_cli.render.view import KoronaView, PortfolioView
+from report_views.colours import NORWEGIAN
+from report_views.render.view import KoronaView, PortfolioView
 
 BOM = "\ufeff"
 SEPARATOR = ";"

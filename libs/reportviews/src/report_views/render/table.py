@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from portfolio_cli.colours import Colour, norwegian
-from portfolio_cli.render import nb
-from portfolio_cli.render.view import ChangeItem, ColourCounts, KoronaView, PortfolioView
-from portfolio_cli.tables import clip, render_table
+from report_views.colours import Colour, norwegian
+from report_views.render import nb
+from report_views.render.view import ChangeItem, ColourCounts, KoronaView, PortfolioView
+from report_views.tables import clip, render_table
 
 NAME_WIDTH = 50
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from portfolio_cli.render.charts import Line, Rect, Scene, Shape
+from report_views.render.charts import Line, Rect, Scene, Shape
 
 FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', sans-serif"
 

@@ -11,10 +11,10 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from portfolio_cli.colours import Colour
-from portfolio_cli.render import palette
-from portfolio_cli.render.contents import korona_document, portfolio_document
-from portfolio_cli.render.document import (
+from report_views.colours import Colour
+from report_views.render import palette
+from report_views.render.contents import korona_document, portfolio_document
+from report_views.render.document import (
     Block,
     Cell,
     Document,
@@ -27,7 +27,7 @@ from portfolio_cli.render.document import (
     Paragraph,
     Table,
 )
-from portfolio_cli.render.svg import FONT_FAMILY, scene_svg
+from report_views.render.svg import FONT_FAMILY, scene_svg
 
 STYLE = f"""
 :root {{
@@ -88,7 +88,22 @@ td.b {{ font-weight: bold; }}
 .new-page {{ break-before: page; }}
 .colophon {{ margin-top: 18pt; padding-top: 4pt; border-top: 1px solid var(--rule);
   color: var(--muted); font-size: 8pt; }}
-@media print {{ .report {{ max-width: none; padding: 0; }} }}
+.toolbar {{ border-bottom: 1px solid var(--rule); background: var(--zebra); padding: 8pt 12pt;
+  font-size: 10pt; }}
+.toolbar nav, .toolbar form {{ max-width: 180mm; margin: 0 auto; display: flex; flex-wrap: wrap;
+  gap: 6pt 14pt; align-items: end; }}
+.toolbar nav {{ margin-bottom: 6pt; }}
+.toolbar nav a {{ color: var(--accent); font-weight: bold; text-decoration: none; }}
+.toolbar nav a[aria-current] {{ border-bottom: 2pt solid var(--accent); }}
+.toolbar label {{ display: flex; flex-direction: column; color: var(--muted); font-size: 8.5pt; }}
+.toolbar select, .toolbar input, .toolbar button {{ font: inherit; font-size: 10pt;
+  padding: 2pt 4pt; }}
+.toolbar button {{ background: var(--accent); color: #fff; border: 0; padding: 4pt 10pt; }}
+.toolbar .downloads {{ margin-left: auto; color: var(--muted); font-size: 9pt; }}
+.toolbar .downloads a {{ color: var(--accent); }}
+.toolbar .problem {{ flex-basis: 100%; margin: 0; color: {palette.SOLID[Colour.RED]};
+  font-weight: bold; }}
+@media print {{ .report {{ max-width: none; padding: 0; }} .toolbar {{ display: none; }} }}
 """
 
 
@@ -176,8 +191,12 @@ def _block(block: Block) -> str:
     return _table(block)
 
 
-def document_html(document: Document, made_on: date) -> str:
-    """The document as a complete HTML page (UTF-8, bokmål)."""
+def document_html(document: Document, made_on: date, toolbar: str = "") -> str:
+    """The document as a complete HTML page (UTF-8, bokmål).
+
+    ``toolbar`` is trusted HTML put above the report (the web page's pickers); it is not
+    printed.
+    """
     body = "\n".join(_block(b) for b in document.blocks)
     meta = " · ".join(escape(m) for m in document.meta)
     return (
@@ -188,6 +207,7 @@ def document_html(document: Document, made_on: date) -> str:
         f'<meta name="author" content="{escape(document.kicker)}"/>\n'
         f'<meta name="dcterms.created" content="{made_on.isoformat()}"/>\n'
         f"<title>{escape(document.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"{toolbar}"
         '<main class="report">\n<header class="cover">'
         f'<p class="kicker">{escape(document.kicker)}</p>'
         f"<h1>{escape(document.title)}</h1>"
@@ -199,13 +219,17 @@ def document_html(document: Document, made_on: date) -> str:
     )
 
 
-def portfolio_html(data: Mapping[str, Any], *, made_on: date) -> str:
+def portfolio_html(data: Mapping[str, Any], *, made_on: date, toolbar: str = "") -> str:
     """The portfolio report as a self-contained HTML page."""
-    return document_html(portfolio_document(data, made_on=made_on), made_on)
+    return document_html(portfolio_document(data, made_on=made_on), made_on, toolbar)
 
 
 def korona_html(
-    data: Mapping[str, Any], names: Mapping[str, str] | None = None, *, made_on: date
+    data: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+    *,
+    made_on: date,
+    toolbar: str = "",
 ) -> str:
     """The corona report as a self-contained HTML page."""
-    return document_html(korona_document(data, names, made_on=made_on), made_on)
+    return document_html(korona_document(data, names, made_on=made_on), made_on, toolbar)
