@@ -208,7 +208,9 @@ def test_r1_killing_consumers_loses_and_doubles_nothing(stack: Stack) -> None:
         "Registered": MEASURES,
         "StatusReportRecorded": MEASURES * len(PERIODS),
     }
-    assert event_counts(stack, "korona") == {"Registered": PROPOSALS}
+    korona = event_counts(stack, "korona")
+    assert korona["Registered"] == PROPOSALS
+    assert korona["FeedbackGiven"] == PROPOSALS, "one acknowledgement each, never two"
     with sqlite3.connect(stack.var_dir / "reporting.db") as db:
         assert db.execute("SELECT COUNT(*) FROM rpt_status_reports").fetchone()[0] == len(receipts)
         assert db.execute("SELECT COUNT(*) FROM rpt_proposals").fetchone()[0] == PROPOSALS

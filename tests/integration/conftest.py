@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import grpc
+import pytest
 import pytest_asyncio
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from assessment.main import create_service as create_assessment
 from assessment.settings import AssessmentSettings
@@ -23,6 +26,7 @@ from backbone.runtime import ServiceRunner
 from backbone.testing import TansuBroker
 from eportfolio.assessment.v1 import assessment_pb2_grpc
 from eportfolio.intake.v1 import intake_pb2_grpc
+from eportfolio.korona.v1 import korona_pb2_grpc
 from eportfolio.reporting.v1 import reporting_pb2_grpc
 from intake.main import create_service as create_intake
 from intake.settings import IntakeSettings
@@ -45,6 +49,24 @@ def caller(agency: str, role: str, user: str = "tester") -> list[tuple[str, str]
     ]
 
 
+def status_of(exc: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, list[str]]:
+    """The status code and the fields named in BadRequest field violations."""
+    fields: list[str] = []
+    status = rpc_status.from_call(exc)
+    for detail in status.details if status else []:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            fields += [v.field for v in bad.field_violations]
+    return exc.code(), fields
+
+
+async def refused(call: Any) -> tuple[grpc.StatusCode, list[str]]:
+    """The status and violated fields of a call that must fail."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return status_of(caught.value)
+
+
 @dataclass
 class System:
     """Stubs to the running services, and the assessment app to read its event store."""
@@ -53,10 +75,15 @@ class System:
     assessment: assessment_pb2_grpc.AssessmentServiceStub
     reporting: reporting_pb2_grpc.ReportingServiceStub
     runners: dict[str, ServiceRunner]
+    korona: korona_pb2_grpc.KoronaServiceStub
 
     @property
     def assessment_app(self) -> Any:
         return self.runners["assessment"].service.app
+
+    @property
+    def korona_app(self) -> Any:
+        return self.runners["korona"].service.app
 
     async def eventually(
         self, probe: Callable[[], Awaitable[T]], until: Callable[[T], bool], timeout: float = 20
@@ -111,6 +138,7 @@ async def _system(kafka: str) -> AsyncIterator[System]:
         assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),
         reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),
         runners=runners,
+        korona=korona_pb2_grpc.KoronaServiceStub(channels["korona"]),
     )
     for channel in channels.values():
         await channel.close()

@@ -12,14 +12,12 @@ from typing import Any
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from eportfolio.assessment.v1 import assessment_pb2
 from eportfolio.common.v1 import common_pb2
 from eportfolio.intake.v1 import intake_pb2
 from eportfolio.reporting.v1 import reporting_pb2
-from tests.integration.conftest import OFFICE, System, caller
+from tests.integration.conftest import OFFICE, System, caller, refused
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -33,23 +31,6 @@ ALL_MET = [
     for c in ("digitalisation", "several_actors", "reuse_or_national")
 ]
 _ids = itertools.count(500)
-
-
-def status_of(exc: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, list[str]]:
-    """The status code and the fields named in BadRequest field violations."""
-    fields: list[str] = []
-    status = rpc_status.from_call(exc)
-    for detail in status.details if status else []:
-        bad = error_details_pb2.BadRequest()
-        if detail.Unpack(bad):
-            fields += [v.field for v in bad.field_violations]
-    return exc.code(), fields
-
-
-async def refused(call: Any) -> tuple[grpc.StatusCode, list[str]]:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    return status_of(caught.value)
 
 
 async def submit(system: System, agency: str = FHI, **fields: Any) -> int:
@@ -370,7 +351,9 @@ async def test_a_move_needs_a_reason_another_segment_and_is_kept_with_who_and_wh
     )
     assert move.timestamp is not None
     # before the move it reported as Samstyre, from the move on as Observere
-    sep = await portfolio(system, "2020-09", until=shows(measure_id))
+    sep = await portfolio(
+        system, "2020-09", until=shows(measure_id, segment=common_pb2.SEGMENT_OBSERVERE)
+    )
     assert line(sep, measure_id).segment == common_pb2.SEGMENT_OBSERVERE
     june = await portfolio(system, "2020-06")
     assert line(june, measure_id).segment == common_pb2.SEGMENT_SAMSTYRE

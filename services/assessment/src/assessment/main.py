@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assessment.adapters import intake_events
+from assessment.adapters import intake_events, korona_events
 from assessment.adapters.grpc_api import AssessmentServicer
 from assessment.adapters.published import translate
 from assessment.application import AssessmentApplication
@@ -32,7 +32,13 @@ def create_service(settings: AssessmentSettings) -> Service:
                 topics=[topics.INTAKE_MEASURE],
                 sink=EventSourcedSink(app, intake_events.handle),
                 handled_types=intake_events.HANDLED,
-            )
+            ),
+            ConsumerSpec(
+                name=f"{NAME}.korona-promotions",
+                topics=[topics.KORONA_PROPOSAL],
+                sink=EventSourcedSink(app, korona_events.handle),
+                handled_types=korona_events.HANDLED,
+            ),
         ],
         registrations=[
             (

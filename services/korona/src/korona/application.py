@@ -1,22 +1,392 @@
-"""Korona's application: the proposals, and queries on them."""
+"""Korona's application: the proposals, the net list and the funding envelope.
+
+Proposals arrive as events from intake (``adapters/intake_events.py``); everything else is
+a command here. Commands check the caller's role, load, call the domain, save. Bulk
+commands save every proposal they change in one transaction: all or nothing. A write that
+collides with a concurrent one is retried on the new state.
+"""
 
 from __future__ import annotations
 
-from eventsourcing.application import AggregateNotFoundError
+import contextlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from backbone.errors import NotFoundError
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from backbone.access import AGENCY, AUDITOR, OFFICE, SYSTEM, require_role
+from backbone.domain import current_meta, stable_id
+from backbone.errors import (
+    ConflictError,
+    FieldViolation,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from backbone.persistence import ServiceApplication
-from korona.domain import Proposal
+from korona.catalogue import Catalogue, Summary
+from korona.domain import FundingEnvelope, Proposal
+from korona.domain.categories import Categories
+from korona.domain.envelope import (
+    KORONA_2020,
+    KORONA_2020_NAME,
+    KORONA_2020_TOTAL_NOK,
+    Change,
+)
+from korona.domain.feedback import feedback_text
+from korona.domain.proposal import (
+    Decision,
+    ImplementationStatus,
+    Recommendation,
+    State,
+)
+from korona.overlap import Match
+
+WORKING_GROUP = "working_group"
+PROPOSER = "proposer"
+READERS = (OFFICE, WORKING_GROUP, AUDITOR, SYSTEM)
+T = TypeVar("T", bound=Aggregate)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 class KoronaApplication(ServiceApplication):
-    """Keeps the proposals; they arrive as events from intake (see adapters)."""
+    """Keeps the proposals, the net list and the funding envelope."""
 
     name = "korona"
+    max_attempts = 5
 
-    def get_proposal(self, proposal_id: str) -> Proposal:
+    def __init__(
+        self,
+        env: dict[str, Any] | None = None,
+        categories: Categories | None = None,
+        on_first_feedback: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(env=env)
+        from korona.settings import default_categories
+
+        self.categories = categories or default_categories()
+        self.catalogue = Catalogue(self)
+        self.on_first_feedback = on_first_feedback or (lambda _seconds: None)
+        self.open_envelope()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _load_proposal(self, proposal_id: str) -> Proposal:
         try:
             proposal: Proposal = self.repository.get(Proposal.create_id(proposal_id))
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, ValueError):
             raise NotFoundError(f"proposal {proposal_id} is not registered") from None
         return proposal
+
+    def get_proposal(self, proposal_id: str) -> Proposal:
+        """A proposal; a proposer sees only its own."""
+        proposal = self._load_proposal(proposal_id)
+        meta = current_meta()
+        if meta.role == PROPOSER and proposal.submitted_by != _who(meta.agency, meta.user):
+            raise PermissionDeniedError("proposers see only the proposals they sent")
+        if meta.role not in (*READERS, PROPOSER, AGENCY):
+            raise PermissionDeniedError(
+                "reading proposals is for the office, working groups, auditors and the proposer"
+            )
+        return proposal
+
+    def list_proposals(
+        self, state: State | None, category_code: str, working_group: str
+    ) -> list[Summary]:
+        meta = current_meta()
+        found = self.catalogue.proposals(state, category_code, working_group)
+        if meta.role == PROPOSER:
+            me = _who(meta.agency, meta.user)
+            return [s for s in found if s.submitted_by == me]
+        if meta.role not in READERS:
+            raise PermissionDeniedError(
+                "listing proposals is for the office, working groups "
+                "and auditors (proposers see their own)"
+            )
+        return found
+
+    def find_similar(self, text: str, limit: int) -> list[Match]:
+        """Anyone may ask whether a need is covered already (before sending a proposal)."""
+        if not text.strip():
+            raise ValidationError(FieldViolation("text", "is required"))
+        return self.catalogue.similar(text, limit=limit)
+
+    def envelope(self) -> FundingEnvelope:
+        if current_meta().role == PROPOSER:
+            raise PermissionDeniedError("the funding envelope is not for proposers")
+        env: FundingEnvelope = self.repository.get(FundingEnvelope.create_id(KORONA_2020))
+        return env
+
+    def open_envelope(self) -> None:
+        """Create the 2020 envelope on the first start (idempotent; safe with replicas)."""
+        if FundingEnvelope.create_id(KORONA_2020) in self.repository:
+            return
+        with contextlib.suppress(IntegrityError):  # another replica opened it first
+            self.save(FundingEnvelope(KORONA_2020, KORONA_2020_NAME, KORONA_2020_TOTAL_NOK))
+
+    # --- triage (office) -------------------------------------------------------------------
+
+    def categorise(
+        self, proposal_ids: Sequence[str], code: str, reason: str
+    ) -> tuple[list[str], list[str]]:
+        require_role("categorising proposals", OFFICE)
+        category = self.categories.get(code)
+        return self._bulk(proposal_ids, lambda p: p.categorise(code, category.name, reason))
+
+    def route(
+        self, proposal_ids: Sequence[str], working_group: str, reason: str
+    ) -> tuple[list[str], list[str]]:
+        require_role("routing proposals to a working group", OFFICE)
+        if working_group and working_group not in self.categories.working_groups:
+            groups = ", ".join(sorted(self.categories.working_groups))
+            raise ValidationError(
+                FieldViolation("working_group", f"unknown working group; use one of {groups}")
+            )
+
+        def change(p: Proposal) -> bool:
+            group = (
+                working_group
+                or self.categories.get(p.category_code or "99A", "category_code").working_group
+            )
+            return p.route(group, reason)
+
+        return self._bulk(proposal_ids, change)
+
+    # --- assessment and decisions ----------------------------------------------------------
+
+    def assess(
+        self,
+        proposal_id: str,
+        criteria: list[dict[str, Any]],
+        recommendation: Recommendation,
+        note: str,
+    ) -> Proposal:
+        require_role("assessing a proposal", WORKING_GROUP, OFFICE)
+        return self._change(
+            proposal_id,
+            lambda p: p.assess(criteria, recommendation, note, p.working_group, now()),
+        )
+
+    def decide(
+        self,
+        proposal_ids: Sequence[str],
+        decision: Decision,
+        reason: str,
+        reference: str,
+        decided_at: datetime | None,
+    ) -> tuple[list[str], list[str]]:
+        """The board's decision, with feedback to each proposer from the template."""
+        require_role("recording the prioritisation board's decision", OFFICE)
+        at = decided_at or now()
+
+        def change(p: Proposal) -> bool:
+            if not p.decide(decision, reason, reference, at):
+                return False
+            self._feedback(p, decision.value, reason=reason, sent_at=at)
+            return True
+
+        return self._bulk(proposal_ids, change)
+
+    def reopen(self, proposal_id: str, reason: str) -> Proposal:
+        require_role("taking a proposal up again", OFFICE)
+
+        def change(p: Proposal) -> None:
+            p.reopen(reason)
+            self._feedback(p, "reopened", reason=reason, sent_at=now())
+
+        return self._change(proposal_id, change)
+
+    def give_feedback(self, proposal_id: str, kind: str, text: str) -> Proposal:
+        require_role("giving feedback to a proposer", OFFICE, WORKING_GROUP)
+        reason = ""
+
+        def change(p: Proposal) -> None:
+            self._feedback(p, kind, reason=reason, text=text, sent_at=now())
+
+        return self._change(proposal_id, change)
+
+    def _feedback(
+        self, p: Proposal, kind: str, *, reason: str = "", text: str = "", sent_at: datetime
+    ) -> None:
+        message = feedback_text(kind, p.title, reason=reason, text=text)
+        if p.give_feedback(kind, message, sent_at):
+            self.on_first_feedback(max(0.0, (sent_at - p.received_at).total_seconds()))
+
+    # --- the net list ----------------------------------------------------------------------
+
+    def set_implementation_status(
+        self, proposal_id: str, status: ImplementationStatus, agency: str, note: str
+    ) -> Proposal:
+        def change(p: Proposal) -> None:
+            meta = current_meta()
+            responsible = meta.role == AGENCY and p.responsible_agency == meta.agency != ""
+            if meta.role != OFFICE and not responsible:
+                raise PermissionDeniedError(
+                    "the implementation status is set by the office or the responsible agency"
+                )
+            if responsible and agency and agency != p.responsible_agency:
+                raise PermissionDeniedError("only the office hands a measure to another agency")
+            p.set_implementation_status(status, agency, note, now())
+
+        return self._change(proposal_id, change)
+
+    def add_to_net_list(
+        self,
+        title: str,
+        description: str,
+        agency: str,
+        status: ImplementationStatus,
+        category_code: str,
+        source: str,
+        decided_at: datetime | None,
+    ) -> Proposal:
+        """A prioritised measure recorded directly (the historical net list).
+
+        Idempotent by title: the same title again answers with the measure recorded first.
+        """
+        require_role("adding to the net list", OFFICE)
+        if not title.strip():
+            raise ValidationError(FieldViolation("title", "is required"))
+        category = self.categories.get(category_code, "category_code") if category_code else None
+        proposal_id = str(stable_id("netlist", " ".join(title.lower().split())))
+        try:
+            return self._load_proposal(proposal_id)
+        except NotFoundError:
+            pass
+        at = decided_at or now()
+        meta = current_meta()
+        p = Proposal(
+            proposal_id=proposal_id,
+            title=title.strip(),
+            description=description,
+            proposer=meta.user,
+            organisation=meta.agency,
+            organisation_type="public",
+            contact="",
+            need="",
+            target_groups=[],
+            category_code=category.code if category else "",
+            received_at=at,
+            receipt_id="",
+            category_name=category.name if category else "",
+            submitted_by=_who(meta.agency, meta.user),
+            source="netlist",
+        )
+        p.note_overlaps(_as_dicts(self.catalogue.similar(_text(p), exclude=None)))
+        why = f"Prioritert tiltak i nettolisten ({source})" if source else "Nettolisten"
+        p.route(category.working_group if category else "", why)
+        p.assess(
+            [{"criterion": c, "met": True, "reason": why} for c in _CRITERIA],
+            Recommendation.PRIORITISE,
+            why,
+            p.working_group,
+            at,
+        )
+        p.decide(Decision.PRIORITISED, why, source, at)
+        if agency.strip() or status is not ImplementationStatus.PLANNED:
+            p.set_implementation_status(status, agency, "", at)
+        try:
+            self.save(p)
+        except IntegrityError:  # the same row, added concurrently
+            return self._load_proposal(proposal_id)
+        return p
+
+    def promote(self, proposal_id: str, note: str) -> Proposal:
+        require_role("promoting a measure into the national portfolio", OFFICE)
+        return self._change(proposal_id, lambda p: p.promote(note))
+
+    # --- funding ---------------------------------------------------------------------------
+
+    def change_funding(
+        self, key: str, change: Change, proposal_id: str, amount_nok: int, reason: str
+    ) -> FundingEnvelope:
+        require_role("changing the funding envelope", OFFICE)
+        for _ in range(self.max_attempts):
+            proposal = self._load_proposal(proposal_id)
+            if change is Change.ALLOCATE and proposal.state is not State.PRIORITISED:
+                raise ConflictError(
+                    f"proposal {proposal_id} is {proposal.state.value}; money is allocated to "
+                    "prioritised measures only"
+                )
+            env = self.envelope()
+            if not env.change(change, proposal_id, amount_nok, reason, key):
+                return env  # a retry of a change already made
+            proposal.record_funding(change.value, amount_nok, reason, env.line(proposal_id))
+            try:
+                self.save(env, proposal)  # one transaction: the envelope and the proposal
+            except IntegrityError:
+                continue
+            return env
+        raise ConflictError("the funding envelope is changing too often; retry")
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _change(self, proposal_id: str, change: Callable[[Proposal], object]) -> Proposal:
+        for _ in range(self.max_attempts):
+            proposal = self._load_proposal(proposal_id)
+            change(proposal)
+            try:
+                self.save(proposal)
+            except IntegrityError:
+                continue
+            return proposal
+        raise ConflictError(f"proposal {proposal_id} is changing too often; retry")
+
+    def _bulk(
+        self, proposal_ids: Sequence[str], change: Callable[[Proposal], bool]
+    ) -> tuple[list[str], list[str]]:
+        """Apply ``change`` to every proposal and save them together, or none of them."""
+        if not proposal_ids:
+            raise ValidationError(FieldViolation("proposal_ids", "name at least one proposal"))
+        if len(set(proposal_ids)) != len(proposal_ids):
+            raise ValidationError(FieldViolation("proposal_ids", "a proposal is named twice"))
+        for _ in range(self.max_attempts):
+            changed: list[str] = []
+            unchanged: list[str] = []
+            loaded: list[Proposal] = []
+            for i, proposal_id in enumerate(proposal_ids):
+                try:
+                    proposal = self._load_proposal(proposal_id)
+                    done = change(proposal)
+                except ValidationError as exc:
+                    raise ValidationError(
+                        [
+                            FieldViolation(v.field, f"{v.description} (proposal_ids[{i}])")
+                            for v in exc.violations
+                        ]
+                    ) from None
+                except (NotFoundError, ConflictError) as exc:
+                    raise type(exc)(f"proposal_ids[{i}]: {exc}") from None
+                (changed if done else unchanged).append(proposal_id)
+                loaded.append(proposal)
+            try:
+                self.save(*loaded)
+            except IntegrityError:
+                continue
+            return changed, unchanged
+        raise ConflictError("these proposals are changing too often; retry")
+
+
+_CRITERIA = ("supports_covid_work", "benefit_in_2020", "feasible", "no_overlap")
+
+
+def _who(agency: str, user: str) -> str:
+    """The identity a proposer is known by: agency (organisation) and user."""
+    return f"{agency}/{user}"
+
+
+def _text(p: Proposal) -> str:
+    return " ".join(x for x in (p.title, p.description, p.need) if x)
+
+
+def _as_dicts(matches: Sequence[Match]) -> list[dict[str, Any]]:
+    return [
+        {"key": m.key, "kind": m.kind, "title": m.title, "score": round(m.score, 4)}
+        for m in matches
+    ]

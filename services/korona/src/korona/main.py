@@ -2,37 +2,59 @@
 
 from __future__ import annotations
 
+from prometheus_client import Histogram
+
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import ConsumerSpec, Service
 from backbone.sinks import EventSourcedSink
 from contracts import topics
 from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
-from korona.adapters import intake_events
+from korona.adapters import assessment_events, intake_events
 from korona.adapters.grpc_api import KoronaServicer
-from korona.adapters.published import translate
+from korona.adapters.published import ProposalIds, translate_with
 from korona.application import KoronaApplication
-from korona.settings import KoronaSettings
+from korona.settings import KoronaSettings, load_categories
 
 NAME = "korona"
+HOUR = 3600.0
+DAY = 24 * HOUR
 
 
 def create_service(settings: KoronaSettings) -> Service:
-    app = KoronaApplication(env=eventsourcing_env(settings, NAME))
+    metrics = ServiceMetrics(NAME)
+    first_feedback = Histogram(
+        f"{NAME}_first_feedback_seconds",
+        "time from a proposal's receipt to its first feedback beyond the acknowledgement",
+        registry=metrics.registry,
+        buckets=(HOUR, 4 * HOUR, DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 90 * DAY),
+    )
+    app = KoronaApplication(
+        env=eventsourcing_env(settings, NAME),
+        categories=load_categories(settings),
+        on_first_feedback=first_feedback.observe,
+    )
+    arrivals = intake_events.ProposalArrivals(app)
     return Service(
         name=NAME,
         settings=settings,
-        metrics=ServiceMetrics(NAME),
+        metrics=metrics,
         app=app,
-        translate=translate,
-        published_topics=[topics.KORONA_PROPOSAL],
+        translate=translate_with(ProposalIds(app)),
+        published_topics=[topics.KORONA_PROPOSAL, topics.KORONA_FUNDING],
         consumers=[
             ConsumerSpec(
                 name=f"{NAME}.intake-proposals",
                 topics=[topics.INTAKE_PROPOSAL],
-                sink=EventSourcedSink(app, intake_events.handle),
+                sink=EventSourcedSink(app, arrivals.handle),
                 handled_types=intake_events.HANDLED,
-            )
+            ),
+            ConsumerSpec(
+                name=f"{NAME}.portfolio-measures",
+                topics=[topics.ASSESSMENT_MEASURE],
+                sink=EventSourcedSink(app, assessment_events.handle),
+                handled_types=assessment_events.HANDLED,
+            ),
         ],
         registrations=[
             (

@@ -7,7 +7,7 @@ from typing import Any
 
 from backbone.sinks import UnitOfWork
 from contracts import intake as c
-from korona.adapters.intake_events import HANDLED, handle
+from korona.adapters.intake_events import HANDLED, ProposalArrivals
 from korona.application import KoronaApplication
 from korona.domain import Proposal
 
@@ -20,13 +20,17 @@ def test_a_submitted_proposal_is_registered(
     memory_app: KoronaApplication, deliver: Any, proposed: Any
 ) -> None:
     uow = UnitOfWork(memory_app)
-    handle(uow, deliver(proposed("p-1", organisation_type="private", target_groups=[])))
+    ProposalArrivals(memory_app).handle(
+        uow, deliver(proposed("p-1", organisation_type="private", target_groups=[]))
+    )
     proposal = uow.get(Proposal.create_id("p-1"))
     assert isinstance(proposal, Proposal)
     assert proposal.state == "registered"
     assert proposal.organisation_type == "private"
     assert proposal.target_groups == []
-    (registered,) = uow.collect_events()
+    registered, acknowledged = uow.collect_events()
+    assert acknowledged.kind == "received"
+    assert "Takk for forslaget" in acknowledged.text
     assert registered.receipt_id == "receipt-p-1"
     assert registered.received_at == datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 
@@ -35,14 +39,14 @@ def test_a_second_submission_of_a_proposal_is_a_no_op(
     memory_app: KoronaApplication, deliver: Any, proposed: Any
 ) -> None:
     uow = UnitOfWork(memory_app)
-    handle(uow, deliver(proposed("p-1")))
-    handle(uow, deliver(proposed("p-1", title="Changed")))
-    assert len(uow.collect_events()) == 1
+    ProposalArrivals(memory_app).handle(uow, deliver(proposed("p-1")))
+    ProposalArrivals(memory_app).handle(uow, deliver(proposed("p-1", title="Changed")))
+    assert len(uow.collect_events()) == 2  # registered and acknowledged, once
     stored = UnitOfWork(memory_app)
-    handle(stored, deliver(proposed("p-2")))
+    ProposalArrivals(memory_app).handle(stored, deliver(proposed("p-2")))
     memory_app.events.put(stored.collect_events())
     again = UnitOfWork(memory_app)
-    handle(again, deliver(proposed("p-2", title="Changed")))
+    ProposalArrivals(memory_app).handle(again, deliver(proposed("p-2", title="Changed")))
     assert again.collect_events() == []
     assert memory_app.get_proposal("p-2").title == "Proposal p-2"
 
@@ -56,5 +60,5 @@ def test_other_messages_are_ignored(memory_app: KoronaApplication, deliver: Any)
         name="n",
         responsible_agency="a",
     )
-    handle(uow, deliver(other))
+    ProposalArrivals(memory_app).handle(uow, deliver(other))
     assert uow.collect_events() == []

@@ -6,10 +6,11 @@ import json
 from datetime import UTC, datetime
 
 from contracts import payload_model, topics
-from korona.adapters.published import translate
+from korona.adapters.published import translate_with
 from korona.domain import Proposal
 
 RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+translate = translate_with(lambda _event: "p-1")
 
 
 def test_a_registered_proposal_is_published_on_korona_proposal() -> None:

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -17,6 +18,157 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ProposalState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ProposalStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ProposalState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PROPOSAL_STATE_UNSPECIFIED: _ProposalState.ValueType  # 0
+    PROPOSAL_STATE_REGISTERED: _ProposalState.ValueType  # 1
+    """Received; nobody has assessed it yet (the backlog)."""
+    PROPOSAL_STATE_IN_ASSESSMENT: _ProposalState.ValueType  # 2
+    """Routed to a working group, or taken up again."""
+    PROPOSAL_STATE_ASSESSED: _ProposalState.ValueType  # 3
+    """Assessed with a recommendation; awaits the board."""
+    PROPOSAL_STATE_PRIORITISED: _ProposalState.ValueType  # 4
+    PROPOSAL_STATE_NOT_PRIORITISED: _ProposalState.ValueType  # 5
+    PROPOSAL_STATE_DEFERRED: _ProposalState.ValueType  # 6
+    """Deferred: may be taken up again."""
+
+class ProposalState(_ProposalState, metaclass=_ProposalStateEnumTypeWrapper): ...
+
+PROPOSAL_STATE_UNSPECIFIED: ProposalState.ValueType  # 0
+PROPOSAL_STATE_REGISTERED: ProposalState.ValueType  # 1
+"""Received; nobody has assessed it yet (the backlog)."""
+PROPOSAL_STATE_IN_ASSESSMENT: ProposalState.ValueType  # 2
+"""Routed to a working group, or taken up again."""
+PROPOSAL_STATE_ASSESSED: ProposalState.ValueType  # 3
+"""Assessed with a recommendation; awaits the board."""
+PROPOSAL_STATE_PRIORITISED: ProposalState.ValueType  # 4
+PROPOSAL_STATE_NOT_PRIORITISED: ProposalState.ValueType  # 5
+PROPOSAL_STATE_DEFERRED: ProposalState.ValueType  # 6
+"""Deferred: may be taken up again."""
+Global___ProposalState: _TypeAlias = ProposalState  # noqa: Y015
+
+class _Criterion:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CriterionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Criterion.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CRITERION_UNSPECIFIED: _Criterion.ValueType  # 0
+    CRITERION_SUPPORTS_COVID_WORK: _Criterion.ValueType  # 1
+    """Directly supports the covid-19 work, benefiting citizens, health personnel or authorities."""
+    CRITERION_BENEFIT_IN_2020: _Criterion.ValueType  # 2
+    """Carried out and gives benefit in 2020."""
+    CRITERION_FEASIBLE: _Criterion.ValueType  # 3
+    """Highly feasible, preferably on existing solutions."""
+    CRITERION_NO_OVERLAP: _Criterion.ValueType  # 4
+    """Does not overlap with measures already under way or in production."""
+
+class Criterion(_Criterion, metaclass=_CriterionEnumTypeWrapper):
+    """The four criteria (seed 002 §5): each met or not, with a reason."""
+
+CRITERION_UNSPECIFIED: Criterion.ValueType  # 0
+CRITERION_SUPPORTS_COVID_WORK: Criterion.ValueType  # 1
+"""Directly supports the covid-19 work, benefiting citizens, health personnel or authorities."""
+CRITERION_BENEFIT_IN_2020: Criterion.ValueType  # 2
+"""Carried out and gives benefit in 2020."""
+CRITERION_FEASIBLE: Criterion.ValueType  # 3
+"""Highly feasible, preferably on existing solutions."""
+CRITERION_NO_OVERLAP: Criterion.ValueType  # 4
+"""Does not overlap with measures already under way or in production."""
+Global___Criterion: _TypeAlias = Criterion  # noqa: Y015
+
+class _Recommendation:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RecommendationEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Recommendation.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    RECOMMENDATION_UNSPECIFIED: _Recommendation.ValueType  # 0
+    RECOMMENDATION_PRIORITISE: _Recommendation.ValueType  # 1
+    RECOMMENDATION_NOT_PRIORITISE: _Recommendation.ValueType  # 2
+    RECOMMENDATION_DEFER: _Recommendation.ValueType  # 3
+
+class Recommendation(_Recommendation, metaclass=_RecommendationEnumTypeWrapper): ...
+
+RECOMMENDATION_UNSPECIFIED: Recommendation.ValueType  # 0
+RECOMMENDATION_PRIORITISE: Recommendation.ValueType  # 1
+RECOMMENDATION_NOT_PRIORITISE: Recommendation.ValueType  # 2
+RECOMMENDATION_DEFER: Recommendation.ValueType  # 3
+Global___Recommendation: _TypeAlias = Recommendation  # noqa: Y015
+
+class _Decision:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DecisionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Decision.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DECISION_UNSPECIFIED: _Decision.ValueType  # 0
+    DECISION_PRIORITISED: _Decision.ValueType  # 1
+    DECISION_NOT_PRIORITISED: _Decision.ValueType  # 2
+    DECISION_DEFERRED: _Decision.ValueType  # 3
+
+class Decision(_Decision, metaclass=_DecisionEnumTypeWrapper): ...
+
+DECISION_UNSPECIFIED: Decision.ValueType  # 0
+DECISION_PRIORITISED: Decision.ValueType  # 1
+DECISION_NOT_PRIORITISED: Decision.ValueType  # 2
+DECISION_DEFERRED: Decision.ValueType  # 3
+Global___Decision: _TypeAlias = Decision  # noqa: Y015
+
+class _ImplementationStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ImplementationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ImplementationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    IMPLEMENTATION_STATUS_UNSPECIFIED: _ImplementationStatus.ValueType  # 0
+    IMPLEMENTATION_STATUS_PLANNED: _ImplementationStatus.ValueType  # 1
+    IMPLEMENTATION_STATUS_BEING_INTRODUCED: _ImplementationStatus.ValueType  # 2
+    IMPLEMENTATION_STATUS_INTRODUCED: _ImplementationStatus.ValueType  # 3
+    IMPLEMENTATION_STATUS_IN_OPERATION: _ImplementationStatus.ValueType  # 4
+
+class ImplementationStatus(_ImplementationStatus, metaclass=_ImplementationStatusEnumTypeWrapper): ...
+
+IMPLEMENTATION_STATUS_UNSPECIFIED: ImplementationStatus.ValueType  # 0
+IMPLEMENTATION_STATUS_PLANNED: ImplementationStatus.ValueType  # 1
+IMPLEMENTATION_STATUS_BEING_INTRODUCED: ImplementationStatus.ValueType  # 2
+IMPLEMENTATION_STATUS_INTRODUCED: ImplementationStatus.ValueType  # 3
+IMPLEMENTATION_STATUS_IN_OPERATION: ImplementationStatus.ValueType  # 4
+Global___ImplementationStatus: _TypeAlias = ImplementationStatus  # noqa: Y015
+
+class _FundingChange:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FundingChangeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FundingChange.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FUNDING_CHANGE_UNSPECIFIED: _FundingChange.ValueType  # 0
+    FUNDING_CHANGE_ALLOCATE: _FundingChange.ValueType  # 1
+    """Set money aside for a prioritised measure."""
+    FUNDING_CHANGE_RELEASE: _FundingChange.ValueType  # 2
+    """Give back part of an allocation that is not committed."""
+    FUNDING_CHANGE_COMMIT: _FundingChange.ValueType  # 3
+    """Commit part of an allocation (a contract, an order)."""
+    FUNDING_CHANGE_PAY: _FundingChange.ValueType  # 4
+    """Pay part of a commitment."""
+
+class FundingChange(_FundingChange, metaclass=_FundingChangeEnumTypeWrapper): ...
+
+FUNDING_CHANGE_UNSPECIFIED: FundingChange.ValueType  # 0
+FUNDING_CHANGE_ALLOCATE: FundingChange.ValueType  # 1
+"""Set money aside for a prioritised measure."""
+FUNDING_CHANGE_RELEASE: FundingChange.ValueType  # 2
+"""Give back part of an allocation that is not committed."""
+FUNDING_CHANGE_COMMIT: FundingChange.ValueType  # 3
+"""Commit part of an allocation (a contract, an order)."""
+FUNDING_CHANGE_PAY: FundingChange.ValueType  # 4
+"""Pay part of a commitment."""
+Global___FundingChange: _TypeAlias = FundingChange  # noqa: Y015
 
 @_typing.final
 class GetProposalRequest(_message.Message):
@@ -38,6 +190,209 @@ class GetProposalRequest(_message.Message):
 Global___GetProposalRequest: _TypeAlias = GetProposalRequest  # noqa: Y015
 
 @_typing.final
+class Similar(_message.Message):
+    """Something like a proposal: an earlier proposal, a national-portfolio measure or a
+    net-list measure.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """"proposal:<id>", "measure:<portfolio id>" or "netlist:<proposal id>"."""
+    kind: _builtins.str
+    """proposal, measure or netlist."""
+    title: _builtins.str
+    score: _builtins.float
+    """0..1, higher is more alike."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        title: _builtins.str = ...,
+        score: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "kind", b"kind", "score", b"score", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Similar: _TypeAlias = Similar  # noqa: Y015
+
+@_typing.final
+class CriterionAnswer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERION_FIELD_NUMBER: _builtins.int
+    MET_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    criterion: Global___Criterion.ValueType
+    met: _builtins.bool
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        criterion: Global___Criterion.ValueType = ...,
+        met: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion", "met", b"met", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CriterionAnswer: _TypeAlias = CriterionAnswer  # noqa: Y015
+
+@_typing.final
+class Assessment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERIA_FIELD_NUMBER: _builtins.int
+    RECOMMENDATION_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    ASSESSED_AT_FIELD_NUMBER: _builtins.int
+    ASSESSED_BY_FIELD_NUMBER: _builtins.int
+    recommendation: Global___Recommendation.ValueType
+    note: _builtins.str
+    working_group: _builtins.str
+    assessed_at: _builtins.str
+    assessed_by: _builtins.str
+    @_builtins.property
+    def criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionAnswer]: ...
+    def __init__(
+        self,
+        *,
+        criteria: _abc.Iterable[Global___CriterionAnswer] | None = ...,
+        recommendation: Global___Recommendation.ValueType = ...,
+        note: _builtins.str = ...,
+        working_group: _builtins.str = ...,
+        assessed_at: _builtins.str = ...,
+        assessed_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessed_at", b"assessed_at", "assessed_by", b"assessed_by", "criteria", b"criteria", "note", b"note", "recommendation", b"recommendation", "working_group", b"working_group"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Assessment: _TypeAlias = Assessment  # noqa: Y015
+
+@_typing.final
+class BoardDecision(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    decision: Global___Decision.ValueType
+    reason: _builtins.str
+    reference: _builtins.str
+    """The board meeting or case reference."""
+    decided_at: _builtins.str
+    def __init__(
+        self,
+        *,
+        decision: Global___Decision.ValueType = ...,
+        reason: _builtins.str = ...,
+        reference: _builtins.str = ...,
+        decided_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "decision", b"decision", "reason", b"reason", "reference", b"reference"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BoardDecision: _TypeAlias = BoardDecision  # noqa: Y015
+
+@_typing.final
+class Feedback(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SENT_AT_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """received, prioritised, not_prioritised, deferred, reopened, covered, message."""
+    text: _builtins.str
+    sent_at: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        text: _builtins.str = ...,
+        sent_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "sent_at", b"sent_at", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Feedback: _TypeAlias = Feedback  # noqa: Y015
+
+@_typing.final
+class NetListEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    IMPLEMENTATION_STATUS_FIELD_NUMBER: _builtins.int
+    STATUS_SINCE_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    responsible_agency: _builtins.str
+    implementation_status: Global___ImplementationStatus.ValueType
+    status_since: _builtins.str
+    note: _builtins.str
+    def __init__(
+        self,
+        *,
+        responsible_agency: _builtins.str = ...,
+        implementation_status: Global___ImplementationStatus.ValueType = ...,
+        status_since: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["implementation_status", b"implementation_status", "note", b"note", "responsible_agency", b"responsible_agency", "status_since", b"status_since"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NetListEntry: _TypeAlias = NetListEntry  # noqa: Y015
+
+@_typing.final
+class Funding(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALLOCATED_NOK_FIELD_NUMBER: _builtins.int
+    COMMITTED_NOK_FIELD_NUMBER: _builtins.int
+    PAID_NOK_FIELD_NUMBER: _builtins.int
+    allocated_nok: _builtins.int
+    committed_nok: _builtins.int
+    paid_nok: _builtins.int
+    def __init__(
+        self,
+        *,
+        allocated_nok: _builtins.int = ...,
+        committed_nok: _builtins.int = ...,
+        paid_nok: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocated_nok", b"allocated_nok", "committed_nok", b"committed_nok", "paid_nok", b"paid_nok"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Funding: _TypeAlias = Funding  # noqa: Y015
+
+@_typing.final
 class Proposal(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -51,6 +406,18 @@ class Proposal(_message.Message):
     RECEIVED_AT_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
+    ORGANISATION_TYPE_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    NEED_FIELD_NUMBER: _builtins.int
+    CATEGORY_NAME_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    OVERLAPS_FIELD_NUMBER: _builtins.int
+    ASSESSMENT_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    FEEDBACK_FIELD_NUMBER: _builtins.int
+    NET_LIST_FIELD_NUMBER: _builtins.int
+    FUNDING_FIELD_NUMBER: _builtins.int
+    PROMOTED_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     title: _builtins.str
     description: _builtins.str
@@ -58,11 +425,35 @@ class Proposal(_message.Message):
     organisation: _builtins.str
     category_code: _builtins.str
     received_at: _builtins.str
-    state: _builtins.str
-    """registered: received and not yet assessed."""
+    state: Global___ProposalState.ValueType
     version: _builtins.int
+    organisation_type: _builtins.str
+    """public or private."""
+    contact: _builtins.str
+    """Shown to the office, working groups and the proposer only."""
+    need: _builtins.str
+    category_name: _builtins.str
+    working_group: _builtins.str
+    promoted: _builtins.bool
+    """Set once promoted into the national portfolio."""
     @_builtins.property
     def target_groups(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def overlaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___Similar]:
+        """What the proposal looked like when it arrived."""
+
+    @_builtins.property
+    def assessment(self) -> Global___Assessment: ...
+    @_builtins.property
+    def decision(self) -> Global___BoardDecision: ...
+    @_builtins.property
+    def feedback(self) -> _containers.RepeatedCompositeFieldContainer[Global___Feedback]: ...
+    @_builtins.property
+    def net_list(self) -> Global___NetListEntry:
+        """Set once prioritised."""
+
+    @_builtins.property
+    def funding(self) -> Global___Funding: ...
     def __init__(
         self,
         *,
@@ -74,13 +465,704 @@ class Proposal(_message.Message):
         category_code: _builtins.str = ...,
         target_groups: _abc.Iterable[_builtins.str] | None = ...,
         received_at: _builtins.str = ...,
-        state: _builtins.str = ...,
+        state: Global___ProposalState.ValueType = ...,
         version: _builtins.int = ...,
+        organisation_type: _builtins.str = ...,
+        contact: _builtins.str = ...,
+        need: _builtins.str = ...,
+        category_name: _builtins.str = ...,
+        working_group: _builtins.str = ...,
+        overlaps: _abc.Iterable[Global___Similar] | None = ...,
+        assessment: Global___Assessment | None = ...,
+        decision: Global___BoardDecision | None = ...,
+        feedback: _abc.Iterable[Global___Feedback] | None = ...,
+        net_list: Global___NetListEntry | None = ...,
+        funding: Global___Funding | None = ...,
+        promoted: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "decision", b"decision", "funding", b"funding", "net_list", b"net_list"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "description", b"description", "organisation", b"organisation", "proposal_id", b"proposal_id", "proposer", b"proposer", "received_at", b"received_at", "state", b"state", "target_groups", b"target_groups", "title", b"title", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "category_code", b"category_code", "category_name", b"category_name", "contact", b"contact", "decision", b"decision", "description", b"description", "feedback", b"feedback", "funding", b"funding", "need", b"need", "net_list", b"net_list", "organisation", b"organisation", "organisation_type", b"organisation_type", "overlaps", b"overlaps", "promoted", b"promoted", "proposal_id", b"proposal_id", "proposer", b"proposer", "received_at", b"received_at", "state", b"state", "target_groups", b"target_groups", "title", b"title", "version", b"version", "working_group", b"working_group"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Proposal: _TypeAlias = Proposal  # noqa: Y015
+
+@_typing.final
+class ListProposalsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    CATEGORY_CODE_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    state: Global___ProposalState.ValueType
+    """UNSPECIFIED = every state."""
+    category_code: _builtins.str
+    working_group: _builtins.str
+    page_size: _builtins.int
+    """At most 500; 0 = 100."""
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        state: Global___ProposalState.ValueType = ...,
+        category_code: _builtins.str = ...,
+        working_group: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "page_size", b"page_size", "page_token", b"page_token", "state", b"state", "working_group", b"working_group"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListProposalsRequest: _TypeAlias = ListProposalsRequest  # noqa: Y015
+
+@_typing.final
+class ProposalSummary(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_FIELD_NUMBER: _builtins.int
+    CATEGORY_CODE_FIELD_NUMBER: _builtins.int
+    CATEGORY_NAME_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    RECEIVED_AT_FIELD_NUMBER: _builtins.int
+    OVERLAPS_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    title: _builtins.str
+    organisation: _builtins.str
+    category_code: _builtins.str
+    category_name: _builtins.str
+    state: Global___ProposalState.ValueType
+    working_group: _builtins.str
+    received_at: _builtins.str
+    overlaps: _builtins.int
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        organisation: _builtins.str = ...,
+        category_code: _builtins.str = ...,
+        category_name: _builtins.str = ...,
+        state: Global___ProposalState.ValueType = ...,
+        working_group: _builtins.str = ...,
+        received_at: _builtins.str = ...,
+        overlaps: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "category_name", b"category_name", "organisation", b"organisation", "overlaps", b"overlaps", "proposal_id", b"proposal_id", "received_at", b"received_at", "state", b"state", "title", b"title", "working_group", b"working_group"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProposalSummary: _TypeAlias = ProposalSummary  # noqa: Y015
+
+@_typing.final
+class ListProposalsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSALS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    total: _builtins.int
+    """How many match, over all pages."""
+    @_builtins.property
+    def proposals(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProposalSummary]: ...
+    def __init__(
+        self,
+        *,
+        proposals: _abc.Iterable[Global___ProposalSummary] | None = ...,
+        next_page_token: _builtins.str = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "proposals", b"proposals", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListProposalsResponse: _TypeAlias = ListProposalsResponse  # noqa: Y015
+
+@_typing.final
+class FindSimilarRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    limit: _builtins.int
+    """0 = 5; at most 20."""
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindSimilarRequest: _TypeAlias = FindSimilarRequest  # noqa: Y015
+
+@_typing.final
+class FindSimilarResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MATCHES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def matches(self) -> _containers.RepeatedCompositeFieldContainer[Global___Similar]: ...
+    def __init__(
+        self,
+        *,
+        matches: _abc.Iterable[Global___Similar] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["matches", b"matches"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindSimilarResponse: _TypeAlias = FindSimilarResponse  # noqa: Y015
+
+@_typing.final
+class ListCategoriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCategoriesRequest: _TypeAlias = ListCategoriesRequest  # noqa: Y015
+
+@_typing.final
+class Category(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    name: _builtins.str
+    working_group: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        working_group: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "name", b"name", "working_group", b"working_group"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Category: _TypeAlias = Category  # noqa: Y015
+
+@_typing.final
+class ListCategoriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CATEGORIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def categories(self) -> _containers.RepeatedCompositeFieldContainer[Global___Category]: ...
+    def __init__(
+        self,
+        *,
+        categories: _abc.Iterable[Global___Category] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["categories", b"categories"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCategoriesResponse: _TypeAlias = ListCategoriesResponse  # noqa: Y015
+
+@_typing.final
+class CategoriseRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_IDS_FIELD_NUMBER: _builtins.int
+    CATEGORY_CODE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    category_code: _builtins.str
+    """As in korona-categories (e.g. "03", "99A")."""
+    reason: _builtins.str
+    @_builtins.property
+    def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        proposal_ids: _abc.Iterable[_builtins.str] | None = ...,
+        category_code: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "proposal_ids", b"proposal_ids", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CategoriseRequest: _TypeAlias = CategoriseRequest  # noqa: Y015
+
+@_typing.final
+class RouteRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_IDS_FIELD_NUMBER: _builtins.int
+    WORKING_GROUP_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    working_group: _builtins.str
+    """Empty = the working group the proposal's category is routed to."""
+    reason: _builtins.str
+    @_builtins.property
+    def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        proposal_ids: _abc.Iterable[_builtins.str] | None = ...,
+        working_group: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal_ids", b"proposal_ids", "reason", b"reason", "working_group", b"working_group"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RouteRequest: _TypeAlias = RouteRequest  # noqa: Y015
+
+@_typing.final
+class BulkResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGED_FIELD_NUMBER: _builtins.int
+    UNCHANGED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def changed(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The proposals changed, in the order asked."""
+
+    @_builtins.property
+    def unchanged(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The proposals already so (nothing recorded)."""
+
+    def __init__(
+        self,
+        *,
+        changed: _abc.Iterable[_builtins.str] | None = ...,
+        unchanged: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "unchanged", b"unchanged"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BulkResult: _TypeAlias = BulkResult  # noqa: Y015
+
+@_typing.final
+class AssessRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    CRITERIA_FIELD_NUMBER: _builtins.int
+    RECOMMENDATION_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    recommendation: Global___Recommendation.ValueType
+    note: _builtins.str
+    @_builtins.property
+    def criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionAnswer]:
+        """Each of the four criteria exactly once."""
+
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        criteria: _abc.Iterable[Global___CriterionAnswer] | None = ...,
+        recommendation: Global___Recommendation.ValueType = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria", b"criteria", "note", b"note", "proposal_id", b"proposal_id", "recommendation", b"recommendation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssessRequest: _TypeAlias = AssessRequest  # noqa: Y015
+
+@_typing.final
+class DecideRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_IDS_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    decision: Global___Decision.ValueType
+    reason: _builtins.str
+    reference: _builtins.str
+    decided_at: _builtins.str
+    """When the board decided (RFC 3339); empty = now."""
+    @_builtins.property
+    def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        proposal_ids: _abc.Iterable[_builtins.str] | None = ...,
+        decision: Global___Decision.ValueType = ...,
+        reason: _builtins.str = ...,
+        reference: _builtins.str = ...,
+        decided_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "decision", b"decision", "proposal_ids", b"proposal_ids", "reason", b"reason", "reference", b"reference"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideRequest: _TypeAlias = DecideRequest  # noqa: Y015
+
+@_typing.final
+class ReopenRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal_id", b"proposal_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReopenRequest: _TypeAlias = ReopenRequest  # noqa: Y015
+
+@_typing.final
+class GiveFeedbackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    kind: _builtins.str
+    """A template: received, prioritised, not_prioritised, deferred, reopened, covered; or
+    "message" with text.
+    """
+    text: _builtins.str
+    """For "message": the text; for "covered": what covers the need."""
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "proposal_id", b"proposal_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GiveFeedbackRequest: _TypeAlias = GiveFeedbackRequest  # noqa: Y015
+
+@_typing.final
+class ListNetListRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListNetListRequest: _TypeAlias = ListNetListRequest  # noqa: Y015
+
+@_typing.final
+class NetListLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    IMPLEMENTATION_STATUS_FIELD_NUMBER: _builtins.int
+    FUNDING_FIELD_NUMBER: _builtins.int
+    PROMOTED_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    title: _builtins.str
+    responsible_agency: _builtins.str
+    implementation_status: Global___ImplementationStatus.ValueType
+    promoted: _builtins.bool
+    @_builtins.property
+    def funding(self) -> Global___Funding: ...
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        implementation_status: Global___ImplementationStatus.ValueType = ...,
+        funding: Global___Funding | None = ...,
+        promoted: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["funding", b"funding"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["funding", b"funding", "implementation_status", b"implementation_status", "promoted", b"promoted", "proposal_id", b"proposal_id", "responsible_agency", b"responsible_agency", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NetListLine: _TypeAlias = NetListLine  # noqa: Y015
+
+@_typing.final
+class NetList(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def measures(self) -> _containers.RepeatedCompositeFieldContainer[Global___NetListLine]: ...
+    def __init__(
+        self,
+        *,
+        measures: _abc.Iterable[Global___NetListLine] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measures", b"measures"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NetList: _TypeAlias = NetList  # noqa: Y015
+
+@_typing.final
+class SetImplementationStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    status: Global___ImplementationStatus.ValueType
+    responsible_agency: _builtins.str
+    """Empty = unchanged."""
+    note: _builtins.str
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        status: Global___ImplementationStatus.ValueType = ...,
+        responsible_agency: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "proposal_id", b"proposal_id", "responsible_agency", b"responsible_agency", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetImplementationStatusRequest: _TypeAlias = SetImplementationStatusRequest  # noqa: Y015
+
+@_typing.final
+class AddToNetListRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TITLE_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CATEGORY_CODE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
+    description: _builtins.str
+    responsible_agency: _builtins.str
+    status: Global___ImplementationStatus.ValueType
+    category_code: _builtins.str
+    source: _builtins.str
+    """Where the measure is described (e.g. "002 §5.2.2")."""
+    decided_at: _builtins.str
+    """When it was prioritised (RFC 3339); empty = now."""
+    def __init__(
+        self,
+        *,
+        title: _builtins.str = ...,
+        description: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        status: Global___ImplementationStatus.ValueType = ...,
+        category_code: _builtins.str = ...,
+        source: _builtins.str = ...,
+        decided_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "decided_at", b"decided_at", "description", b"description", "responsible_agency", b"responsible_agency", "source", b"source", "status", b"status", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddToNetListRequest: _TypeAlias = AddToNetListRequest  # noqa: Y015
+
+@_typing.final
+class PromoteRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    note: _builtins.str
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "proposal_id", b"proposal_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromoteRequest: _TypeAlias = PromoteRequest  # noqa: Y015
+
+@_typing.final
+class GetEnvelopeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEnvelopeRequest: _TypeAlias = GetEnvelopeRequest  # noqa: Y015
+
+@_typing.final
+class FundingLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    FUNDING_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    title: _builtins.str
+    @_builtins.property
+    def funding(self) -> Global___Funding: ...
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        funding: Global___Funding | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["funding", b"funding"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["funding", b"funding", "proposal_id", b"proposal_id", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FundingLine: _TypeAlias = FundingLine  # noqa: Y015
+
+@_typing.final
+class Envelope(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    TOTAL_NOK_FIELD_NUMBER: _builtins.int
+    ALLOCATED_NOK_FIELD_NUMBER: _builtins.int
+    COMMITTED_NOK_FIELD_NUMBER: _builtins.int
+    PAID_NOK_FIELD_NUMBER: _builtins.int
+    LEFT_NOK_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    total_nok: _builtins.int
+    allocated_nok: _builtins.int
+    committed_nok: _builtins.int
+    paid_nok: _builtins.int
+    left_nok: _builtins.int
+    """total - allocated."""
+    version: _builtins.int
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___FundingLine]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        total_nok: _builtins.int = ...,
+        allocated_nok: _builtins.int = ...,
+        committed_nok: _builtins.int = ...,
+        paid_nok: _builtins.int = ...,
+        left_nok: _builtins.int = ...,
+        lines: _abc.Iterable[Global___FundingLine] | None = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocated_nok", b"allocated_nok", "committed_nok", b"committed_nok", "left_nok", b"left_nok", "lines", b"lines", "name", b"name", "paid_nok", b"paid_nok", "total_nok", b"total_nok", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Envelope: _TypeAlias = Envelope  # noqa: Y015
+
+@_typing.final
+class ChangeFundingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CHANGE_FIELD_NUMBER: _builtins.int
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_NOK_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    """Chosen by the caller; a retry with the same key changes nothing and answers again."""
+    change: Global___FundingChange.ValueType
+    proposal_id: _builtins.str
+    amount_nok: _builtins.int
+    """Whole Norwegian kroner, more than zero."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        idempotency_key: _builtins.str = ...,
+        change: Global___FundingChange.ValueType = ...,
+        proposal_id: _builtins.str = ...,
+        amount_nok: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_nok", b"amount_nok", "change", b"change", "idempotency_key", b"idempotency_key", "proposal_id", b"proposal_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeFundingRequest: _TypeAlias = ChangeFundingRequest  # noqa: Y015

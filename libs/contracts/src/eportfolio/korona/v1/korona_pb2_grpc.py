@@ -26,7 +26,13 @@ if _version_not_supported:
 
 
 class KoronaServiceStub:
-    """Korona owns the proposals of the corona portfolio.
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
     """
 
     def __init__(self, channel):
@@ -40,13 +46,198 @@ class KoronaServiceStub:
                 request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetProposalRequest.SerializeToString,
                 response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
                 _registered_method=True)
+        self.ListProposals = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/ListProposals',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsResponse.FromString,
+                _registered_method=True)
+        self.FindSimilar = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/FindSimilar',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarResponse.FromString,
+                _registered_method=True)
+        self.ListCategories = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/ListCategories',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesResponse.FromString,
+                _registered_method=True)
+        self.Categorise = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Categorise',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.CategoriseRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+                _registered_method=True)
+        self.Route = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Route',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.RouteRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+                _registered_method=True)
+        self.Assess = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Assess',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.AssessRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.Decide = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Decide',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.DecideRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+                _registered_method=True)
+        self.Reopen = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Reopen',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ReopenRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.GiveFeedback = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/GiveFeedback',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GiveFeedbackRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.ListNetList = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/ListNetList',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListNetListRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.NetList.FromString,
+                _registered_method=True)
+        self.SetImplementationStatus = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/SetImplementationStatus',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.SetImplementationStatusRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.AddToNetList = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/AddToNetList',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.AddToNetListRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.Promote = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/Promote',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.PromoteRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+                _registered_method=True)
+        self.GetEnvelope = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/GetEnvelope',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetEnvelopeRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.FromString,
+                _registered_method=True)
+        self.ChangeFunding = channel.unary_unary(
+                '/eportfolio.korona.v1.KoronaService/ChangeFunding',
+                request_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ChangeFundingRequest.SerializeToString,
+                response_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.FromString,
+                _registered_method=True)
 
 
 class KoronaServiceServicer:
-    """Korona owns the proposals of the corona portfolio.
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
     """
 
     def GetProposal(self, request, context):
+        """One proposal. Proposers see only their own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProposals(self, request, context):
+        """Proposals by state, category and working group; the backlog is state REGISTERED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindSimilar(self, request, context):
+        """Earlier proposals, national-portfolio measures and net-list measures like a text.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCategories(self, request, context):
+        """The proposal categories and the working group each is routed to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Categorise(self, request, context):
+        """Triage (office), many proposals at once, all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Route(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Assess(self, request, context):
+        """A working group's assessment against the four criteria, with a recommendation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Decide(self, request, context):
+        """The prioritisation board's decision (office), many proposals at once, all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reopen(self, request, context):
+        """Take a deferred or not prioritised proposal up again (office).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GiveFeedback(self, request, context):
+        """Feedback to the proposer from a template (office or working group).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNetList(self, request, context):
+        """The net list: prioritised measures and their implementation status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetImplementationStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddToNetList(self, request, context):
+        """A prioritised measure recorded directly (the historical net list), office only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Promote(self, request, context):
+        """Promote a prioritised measure into the national portfolio (office); assessment acts
+        on the event and registers it as a submitted measure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEnvelope(self, request, context):
+        """The funding envelope (NOK 80 million): allocations, commitments, payments.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeFunding(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -60,6 +251,81 @@ def add_KoronaServiceServicer_to_server(servicer, server):
                     request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetProposalRequest.FromString,
                     response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
             ),
+            'ListProposals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProposals,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsResponse.SerializeToString,
+            ),
+            'FindSimilar': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindSimilar,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarResponse.SerializeToString,
+            ),
+            'ListCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCategories,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesResponse.SerializeToString,
+            ),
+            'Categorise': grpc.unary_unary_rpc_method_handler(
+                    servicer.Categorise,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.CategoriseRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.SerializeToString,
+            ),
+            'Route': grpc.unary_unary_rpc_method_handler(
+                    servicer.Route,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.RouteRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.SerializeToString,
+            ),
+            'Assess': grpc.unary_unary_rpc_method_handler(
+                    servicer.Assess,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.AssessRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'Decide': grpc.unary_unary_rpc_method_handler(
+                    servicer.Decide,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.DecideRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.SerializeToString,
+            ),
+            'Reopen': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reopen,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ReopenRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'GiveFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.GiveFeedback,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GiveFeedbackRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'ListNetList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNetList,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListNetListRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.NetList.SerializeToString,
+            ),
+            'SetImplementationStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetImplementationStatus,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.SetImplementationStatusRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'AddToNetList': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddToNetList,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.AddToNetListRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'Promote': grpc.unary_unary_rpc_method_handler(
+                    servicer.Promote,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.PromoteRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.SerializeToString,
+            ),
+            'GetEnvelope': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEnvelope,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetEnvelopeRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.SerializeToString,
+            ),
+            'ChangeFunding': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeFunding,
+                    request_deserializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.ChangeFundingRequest.FromString,
+                    response_serializer=eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'eportfolio.korona.v1.KoronaService', rpc_method_handlers)
@@ -69,7 +335,13 @@ def add_KoronaServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class KoronaService:
-    """Korona owns the proposals of the corona portfolio.
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
     """
 
     @staticmethod
@@ -89,6 +361,411 @@ class KoronaService:
             '/eportfolio.korona.v1.KoronaService/GetProposal',
             eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetProposalRequest.SerializeToString,
             eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProposals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/ListProposals',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListProposalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindSimilar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/FindSimilar',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.FindSimilarResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/ListCategories',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Categorise(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Categorise',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.CategoriseRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Route(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Route',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.RouteRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Assess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Assess',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.AssessRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Decide(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Decide',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.DecideRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.BulkResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reopen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Reopen',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ReopenRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GiveFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/GiveFeedback',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.GiveFeedbackRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNetList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/ListNetList',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ListNetListRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.NetList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetImplementationStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/SetImplementationStatus',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.SetImplementationStatusRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddToNetList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/AddToNetList',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.AddToNetListRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Promote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/Promote',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.PromoteRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Proposal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEnvelope(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/GetEnvelope',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.GetEnvelopeRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeFunding(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eportfolio.korona.v1.KoronaService/ChangeFunding',
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.ChangeFundingRequest.SerializeToString,
+            eportfolio_dot_korona_dot_v1_dot_korona__pb2.Envelope.FromString,
             options,
             channel_credentials,
             insecure,

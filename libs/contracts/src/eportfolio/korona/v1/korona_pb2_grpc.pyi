@@ -27,29 +27,230 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class KoronaServiceStub:
-    """Korona owns the proposals of the corona portfolio."""
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> KoronaServiceAsyncStub: ...
     GetProposal: _grpc.UnaryUnaryMultiCallable[_korona_pb2.GetProposalRequest, _korona_pb2.Proposal]
+    """One proposal. Proposers see only their own."""
+    ListProposals: _grpc.UnaryUnaryMultiCallable[_korona_pb2.ListProposalsRequest, _korona_pb2.ListProposalsResponse]
+    """Proposals by state, category and working group; the backlog is state REGISTERED."""
+    FindSimilar: _grpc.UnaryUnaryMultiCallable[_korona_pb2.FindSimilarRequest, _korona_pb2.FindSimilarResponse]
+    """Earlier proposals, national-portfolio measures and net-list measures like a text."""
+    ListCategories: _grpc.UnaryUnaryMultiCallable[_korona_pb2.ListCategoriesRequest, _korona_pb2.ListCategoriesResponse]
+    """The proposal categories and the working group each is routed to."""
+    Categorise: _grpc.UnaryUnaryMultiCallable[_korona_pb2.CategoriseRequest, _korona_pb2.BulkResult]
+    """Triage (office), many proposals at once, all or nothing."""
+    Route: _grpc.UnaryUnaryMultiCallable[_korona_pb2.RouteRequest, _korona_pb2.BulkResult]
+    Assess: _grpc.UnaryUnaryMultiCallable[_korona_pb2.AssessRequest, _korona_pb2.Proposal]
+    """A working group's assessment against the four criteria, with a recommendation."""
+    Decide: _grpc.UnaryUnaryMultiCallable[_korona_pb2.DecideRequest, _korona_pb2.BulkResult]
+    """The prioritisation board's decision (office), many proposals at once, all or nothing."""
+    Reopen: _grpc.UnaryUnaryMultiCallable[_korona_pb2.ReopenRequest, _korona_pb2.Proposal]
+    """Take a deferred or not prioritised proposal up again (office)."""
+    GiveFeedback: _grpc.UnaryUnaryMultiCallable[_korona_pb2.GiveFeedbackRequest, _korona_pb2.Proposal]
+    """Feedback to the proposer from a template (office or working group)."""
+    ListNetList: _grpc.UnaryUnaryMultiCallable[_korona_pb2.ListNetListRequest, _korona_pb2.NetList]
+    """The net list: prioritised measures and their implementation status."""
+    SetImplementationStatus: _grpc.UnaryUnaryMultiCallable[_korona_pb2.SetImplementationStatusRequest, _korona_pb2.Proposal]
+    AddToNetList: _grpc.UnaryUnaryMultiCallable[_korona_pb2.AddToNetListRequest, _korona_pb2.Proposal]
+    """A prioritised measure recorded directly (the historical net list), office only."""
+    Promote: _grpc.UnaryUnaryMultiCallable[_korona_pb2.PromoteRequest, _korona_pb2.Proposal]
+    """Promote a prioritised measure into the national portfolio (office); assessment acts
+    on the event and registers it as a submitted measure.
+    """
+    GetEnvelope: _grpc.UnaryUnaryMultiCallable[_korona_pb2.GetEnvelopeRequest, _korona_pb2.Envelope]
+    """The funding envelope (NOK 80 million): allocations, commitments, payments."""
+    ChangeFunding: _grpc.UnaryUnaryMultiCallable[_korona_pb2.ChangeFundingRequest, _korona_pb2.Envelope]
 
 @_typing.type_check_only
 class KoronaServiceAsyncStub(KoronaServiceStub):
-    """Korona owns the proposals of the corona portfolio."""
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetProposal: _aio.UnaryUnaryMultiCallable[_korona_pb2.GetProposalRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """One proposal. Proposers see only their own."""
+    ListProposals: _aio.UnaryUnaryMultiCallable[_korona_pb2.ListProposalsRequest, _korona_pb2.ListProposalsResponse]  # type: ignore[assignment]
+    """Proposals by state, category and working group; the backlog is state REGISTERED."""
+    FindSimilar: _aio.UnaryUnaryMultiCallable[_korona_pb2.FindSimilarRequest, _korona_pb2.FindSimilarResponse]  # type: ignore[assignment]
+    """Earlier proposals, national-portfolio measures and net-list measures like a text."""
+    ListCategories: _aio.UnaryUnaryMultiCallable[_korona_pb2.ListCategoriesRequest, _korona_pb2.ListCategoriesResponse]  # type: ignore[assignment]
+    """The proposal categories and the working group each is routed to."""
+    Categorise: _aio.UnaryUnaryMultiCallable[_korona_pb2.CategoriseRequest, _korona_pb2.BulkResult]  # type: ignore[assignment]
+    """Triage (office), many proposals at once, all or nothing."""
+    Route: _aio.UnaryUnaryMultiCallable[_korona_pb2.RouteRequest, _korona_pb2.BulkResult]  # type: ignore[assignment]
+    Assess: _aio.UnaryUnaryMultiCallable[_korona_pb2.AssessRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """A working group's assessment against the four criteria, with a recommendation."""
+    Decide: _aio.UnaryUnaryMultiCallable[_korona_pb2.DecideRequest, _korona_pb2.BulkResult]  # type: ignore[assignment]
+    """The prioritisation board's decision (office), many proposals at once, all or nothing."""
+    Reopen: _aio.UnaryUnaryMultiCallable[_korona_pb2.ReopenRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """Take a deferred or not prioritised proposal up again (office)."""
+    GiveFeedback: _aio.UnaryUnaryMultiCallable[_korona_pb2.GiveFeedbackRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """Feedback to the proposer from a template (office or working group)."""
+    ListNetList: _aio.UnaryUnaryMultiCallable[_korona_pb2.ListNetListRequest, _korona_pb2.NetList]  # type: ignore[assignment]
+    """The net list: prioritised measures and their implementation status."""
+    SetImplementationStatus: _aio.UnaryUnaryMultiCallable[_korona_pb2.SetImplementationStatusRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    AddToNetList: _aio.UnaryUnaryMultiCallable[_korona_pb2.AddToNetListRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """A prioritised measure recorded directly (the historical net list), office only."""
+    Promote: _aio.UnaryUnaryMultiCallable[_korona_pb2.PromoteRequest, _korona_pb2.Proposal]  # type: ignore[assignment]
+    """Promote a prioritised measure into the national portfolio (office); assessment acts
+    on the event and registers it as a submitted measure.
+    """
+    GetEnvelope: _aio.UnaryUnaryMultiCallable[_korona_pb2.GetEnvelopeRequest, _korona_pb2.Envelope]  # type: ignore[assignment]
+    """The funding envelope (NOK 80 million): allocations, commitments, payments."""
+    ChangeFunding: _aio.UnaryUnaryMultiCallable[_korona_pb2.ChangeFundingRequest, _korona_pb2.Envelope]  # type: ignore[assignment]
 
 class KoronaServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Korona owns the proposals of the corona portfolio."""
+    """Korona owns the corona portfolio: the proposals from receipt to decision, the net list
+    of prioritised measures, and the funding envelope.
+
+    Roles (x-role): office (the portfolio office; the prioritisation board's decisions are
+    recorded by it), working_group (assesses proposals), proposer (sees its own proposals),
+    agency (sets the implementation status of net-list measures it is responsible for),
+    auditor (reads). Proposals arrive through intake's SubmitProposal.
+    """
 
     @_abc_1.abstractmethod
     def GetProposal(
         self,
         request: _korona_pb2.GetProposalRequest,
         context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """One proposal. Proposers see only their own."""
+
+    @_abc_1.abstractmethod
+    def ListProposals(
+        self,
+        request: _korona_pb2.ListProposalsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.ListProposalsResponse, _abc.Awaitable[_korona_pb2.ListProposalsResponse]]:
+        """Proposals by state, category and working group; the backlog is state REGISTERED."""
+
+    @_abc_1.abstractmethod
+    def FindSimilar(
+        self,
+        request: _korona_pb2.FindSimilarRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.FindSimilarResponse, _abc.Awaitable[_korona_pb2.FindSimilarResponse]]:
+        """Earlier proposals, national-portfolio measures and net-list measures like a text."""
+
+    @_abc_1.abstractmethod
+    def ListCategories(
+        self,
+        request: _korona_pb2.ListCategoriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.ListCategoriesResponse, _abc.Awaitable[_korona_pb2.ListCategoriesResponse]]:
+        """The proposal categories and the working group each is routed to."""
+
+    @_abc_1.abstractmethod
+    def Categorise(
+        self,
+        request: _korona_pb2.CategoriseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.BulkResult, _abc.Awaitable[_korona_pb2.BulkResult]]:
+        """Triage (office), many proposals at once, all or nothing."""
+
+    @_abc_1.abstractmethod
+    def Route(
+        self,
+        request: _korona_pb2.RouteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.BulkResult, _abc.Awaitable[_korona_pb2.BulkResult]]: ...
+
+    @_abc_1.abstractmethod
+    def Assess(
+        self,
+        request: _korona_pb2.AssessRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """A working group's assessment against the four criteria, with a recommendation."""
+
+    @_abc_1.abstractmethod
+    def Decide(
+        self,
+        request: _korona_pb2.DecideRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.BulkResult, _abc.Awaitable[_korona_pb2.BulkResult]]:
+        """The prioritisation board's decision (office), many proposals at once, all or nothing."""
+
+    @_abc_1.abstractmethod
+    def Reopen(
+        self,
+        request: _korona_pb2.ReopenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """Take a deferred or not prioritised proposal up again (office)."""
+
+    @_abc_1.abstractmethod
+    def GiveFeedback(
+        self,
+        request: _korona_pb2.GiveFeedbackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """Feedback to the proposer from a template (office or working group)."""
+
+    @_abc_1.abstractmethod
+    def ListNetList(
+        self,
+        request: _korona_pb2.ListNetListRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.NetList, _abc.Awaitable[_korona_pb2.NetList]]:
+        """The net list: prioritised measures and their implementation status."""
+
+    @_abc_1.abstractmethod
+    def SetImplementationStatus(
+        self,
+        request: _korona_pb2.SetImplementationStatusRequest,
+        context: _ServicerContext,
     ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]: ...
+
+    @_abc_1.abstractmethod
+    def AddToNetList(
+        self,
+        request: _korona_pb2.AddToNetListRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """A prioritised measure recorded directly (the historical net list), office only."""
+
+    @_abc_1.abstractmethod
+    def Promote(
+        self,
+        request: _korona_pb2.PromoteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Proposal, _abc.Awaitable[_korona_pb2.Proposal]]:
+        """Promote a prioritised measure into the national portfolio (office); assessment acts
+        on the event and registers it as a submitted measure.
+        """
+
+    @_abc_1.abstractmethod
+    def GetEnvelope(
+        self,
+        request: _korona_pb2.GetEnvelopeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Envelope, _abc.Awaitable[_korona_pb2.Envelope]]:
+        """The funding envelope (NOK 80 million): allocations, commitments, payments."""
+
+    @_abc_1.abstractmethod
+    def ChangeFunding(
+        self,
+        request: _korona_pb2.ChangeFundingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_korona_pb2.Envelope, _abc.Awaitable[_korona_pb2.Envelope]]: ...
 
 def add_KoronaServiceServicer_to_server(servicer: KoronaServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

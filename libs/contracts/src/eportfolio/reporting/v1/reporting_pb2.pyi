@@ -504,21 +504,125 @@ class CategoryLine(_message.Message):
 
     CODE_FIELD_NUMBER: _builtins.int
     PROPOSALS_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     proposals: _builtins.int
+    category: _builtins.str
+    """The category's name (e.g. "Video")."""
     def __init__(
         self,
         *,
         code: _builtins.str = ...,
         proposals: _builtins.int = ...,
+        category: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "proposals", b"proposals"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "code", b"code", "proposals", b"proposals"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CategoryLine: _TypeAlias = CategoryLine  # noqa: Y015
+
+@_typing.final
+class StateLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    PROPOSALS_FIELD_NUMBER: _builtins.int
+    state: _builtins.str
+    """registered, in_assessment, assessed, prioritised, not_prioritised, deferred."""
+    proposals: _builtins.int
+    def __init__(
+        self,
+        *,
+        state: _builtins.str = ...,
+        proposals: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposals", b"proposals", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StateLine: _TypeAlias = StateLine  # noqa: Y015
+
+@_typing.final
+class NetListLine(_message.Message):
+    """A prioritised measure of the net list, with its implementation status."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROPOSAL_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
+    IMPLEMENTATION_STATUS_FIELD_NUMBER: _builtins.int
+    ALLOCATED_NOK_FIELD_NUMBER: _builtins.int
+    COMMITTED_NOK_FIELD_NUMBER: _builtins.int
+    PAID_NOK_FIELD_NUMBER: _builtins.int
+    CATEGORY_CODE_FIELD_NUMBER: _builtins.int
+    proposal_id: _builtins.str
+    title: _builtins.str
+    responsible_agency: _builtins.str
+    implementation_status: _builtins.str
+    """planned, being_introduced, introduced, in_operation."""
+    allocated_nok: _builtins.int
+    committed_nok: _builtins.int
+    paid_nok: _builtins.int
+    category_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        proposal_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        responsible_agency: _builtins.str = ...,
+        implementation_status: _builtins.str = ...,
+        allocated_nok: _builtins.int = ...,
+        committed_nok: _builtins.int = ...,
+        paid_nok: _builtins.int = ...,
+        category_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocated_nok", b"allocated_nok", "category_code", b"category_code", "committed_nok", b"committed_nok", "implementation_status", b"implementation_status", "paid_nok", b"paid_nok", "proposal_id", b"proposal_id", "responsible_agency", b"responsible_agency", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NetListLine: _TypeAlias = NetListLine  # noqa: Y015
+
+@_typing.final
+class FundingSummary(_message.Message):
+    """The funding envelope as of the moment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTAL_NOK_FIELD_NUMBER: _builtins.int
+    ALLOCATED_NOK_FIELD_NUMBER: _builtins.int
+    COMMITTED_NOK_FIELD_NUMBER: _builtins.int
+    PAID_NOK_FIELD_NUMBER: _builtins.int
+    LEFT_NOK_FIELD_NUMBER: _builtins.int
+    total_nok: _builtins.int
+    allocated_nok: _builtins.int
+    committed_nok: _builtins.int
+    paid_nok: _builtins.int
+    left_nok: _builtins.int
+    """total - allocated."""
+    def __init__(
+        self,
+        *,
+        total_nok: _builtins.int = ...,
+        allocated_nok: _builtins.int = ...,
+        committed_nok: _builtins.int = ...,
+        paid_nok: _builtins.int = ...,
+        left_nok: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocated_nok", b"allocated_nok", "committed_nok", b"committed_nok", "left_nok", b"left_nok", "paid_nok", b"paid_nok", "total_nok", b"total_nok"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FundingSummary: _TypeAlias = FundingSummary  # noqa: Y015
 
 @_typing.final
 class KoronaReport(_message.Message):
@@ -527,21 +631,44 @@ class KoronaReport(_message.Message):
     TOTAL_FIELD_NUMBER: _builtins.int
     BY_CATEGORY_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
+    BY_STATE_FIELD_NUMBER: _builtins.int
+    NET_LIST_FIELD_NUMBER: _builtins.int
+    FUNDING_FIELD_NUMBER: _builtins.int
+    AWAITING_FEEDBACK_FIELD_NUMBER: _builtins.int
+    MEDIAN_DAYS_TO_FEEDBACK_FIELD_NUMBER: _builtins.int
     total: _builtins.int
+    """Proposals received by the moment."""
     as_of: _builtins.str
     """The moment the view is for (RFC 3339, UTC), empty for now."""
+    awaiting_feedback: _builtins.int
+    """Proposals without feedback beyond the acknowledgement of receipt."""
+    median_days_to_feedback: _builtins.float
+    """Median days from receipt to the first feedback beyond the acknowledgement."""
     @_builtins.property
-    def by_category(self) -> _containers.RepeatedCompositeFieldContainer[Global___CategoryLine]: ...
+    def by_category(self) -> _containers.RepeatedCompositeFieldContainer[Global___CategoryLine]:
+        """Per category, as each proposal was categorised at the moment."""
+
+    @_builtins.property
+    def by_state(self) -> _containers.RepeatedCompositeFieldContainer[Global___StateLine]: ...
+    @_builtins.property
+    def net_list(self) -> _containers.RepeatedCompositeFieldContainer[Global___NetListLine]: ...
+    @_builtins.property
+    def funding(self) -> Global___FundingSummary: ...
     def __init__(
         self,
         *,
         total: _builtins.int = ...,
         by_category: _abc.Iterable[Global___CategoryLine] | None = ...,
         as_of: _builtins.str = ...,
+        by_state: _abc.Iterable[Global___StateLine] | None = ...,
+        net_list: _abc.Iterable[Global___NetListLine] | None = ...,
+        funding: Global___FundingSummary | None = ...,
+        awaiting_feedback: _builtins.int = ...,
+        median_days_to_feedback: _builtins.float = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["funding", b"funding"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "by_category", b"by_category", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "awaiting_feedback", b"awaiting_feedback", "by_category", b"by_category", "by_state", b"by_state", "funding", b"funding", "median_days_to_feedback", b"median_days_to_feedback", "net_list", b"net_list", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
