@@ -106,3 +106,49 @@ def test_the_korona_csv_names_each_category_when_the_names_are_known(
     assert sum(int(r[2]) for r in rows) == korona_report["total"] == 337
     _, *bare = rows_of(korona_csv(korona_report))
     assert bare[0] == ["01", "", "5"]
+
+
+def test_the_full_korona_csv_continues_with_its_other_tables(
+    korona_full: dict[str, Any],
+) -> None:
+    rows = rows_of(korona_csv(korona_full))
+    blocks: list[list[list[str]]] = [[]]
+    for row in rows:
+        if row:
+            blocks[-1].append(row)
+        else:
+            blocks.append([])
+    categories, states, net_list, figures = blocks
+    assert categories[0] == ["Kode", "Kategori", "Forslag"]
+    assert ["12", "Infeksjonsovervåking", "84"] in categories  # named by the report itself
+    assert states[0] == ["Behandlingsstatus", "Forslag"]
+    assert states[1:] == [
+        ["Mottatt, ikke vurdert", "118"],
+        ["Til vurdering", "96"],
+        ["Vurdert, venter på beslutning", "24"],
+        ["Prioritert", "18"],
+        ["Ikke prioritert", "61"],
+        ["Utsatt", "20"],
+    ]
+    assert net_list[0] == [
+        "Tiltak",
+        "Ansvarlig virksomhet",
+        "Kategori",
+        "Status",
+        "Tildelt (MNOK)",
+        "Forpliktet (MNOK)",
+        "Utbetalt (MNOK)",
+    ]
+    assert len(net_list) == 1 + 18
+    assert ["Prøvesvar for innbygger", "Norsk Helsenett", "", "I drift", "5", "2,5", "1,25"] in (
+        net_list
+    )
+    assert dict(figures[1:]) == {
+        "Ramme (MNOK)": "80",
+        "Tildelt (MNOK)": "39",
+        "Forpliktet (MNOK)": "19,5",
+        "Utbetalt (MNOK)": "9,75",
+        "Gjenstående (MNOK)": "41",
+        "Venter på tilbakemelding": "143",
+        "Median dager til første tilbakemelding": "4,5",
+    }

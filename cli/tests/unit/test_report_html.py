@@ -334,3 +334,60 @@ def test_without_category_names_the_korona_page_says_why_it_shows_codes(
     html = korona_html(korona_report, {}, made_on=TODAY)
     assert "Kategoriene vises med kode" in html
     parsed(html)
+
+
+def test_the_full_korona_page_has_states_net_list_funding_and_feedback_in_bokmal(
+    korona_full: dict[str, Any],
+) -> None:
+    root = parsed(korona_html(korona_full, {}, made_on=date(2020, 5, 5)))
+    title = "Koronaporteføljen \u2013 forslag, nettoliste og midler"
+    assert root.findtext("head/title") == title
+    headings = [text_of(h) for h in root.iter() if h.tag in ("h2", "h3")]
+    assert headings == [
+        "1Forslag per kategori",
+        "2Forslagenes behandling",
+        "3Nettolisten",
+        "4Midler til tiltakene",
+        "5Tilbakemelding til forslagsstillerne",
+    ]
+    figures = text_of(root.find(".//section[@class='key-figures']"))  # type: ignore[arg-type]
+    assert "Prioriterte tiltak" in figures and "14 innført eller under innføring" in figures
+    assert f"av 80{NBSP}MNOK" in figures
+    tables = [text_of(t) for t in root.iter("table")]
+    assert len(tables) == 4
+    assert "Infeksjonsovervåking" in tables[0]  # the names come from the report itself
+    assert "Vurdert, venter på beslutning" in tables[1] and "Utsatt" in tables[1]
+    net_list = tables[2]
+    for status in ("Planlagt", "Under innføring", "Innført", "I drift"):
+        assert status in net_list
+    assert "Sum, 18 tiltak" in net_list and "19,5" in net_list
+    assert "Gjenstående (ikke tildelt)" in tables[3] and "51" in tables[3]
+    text = text_of(root.find(".//main") or root)
+    assert "Av de 18 prioriterte tiltakene er 5 i drift, 5 innført, 4 under innføring" in text
+    assert "Det gjenstår 41 millioner kroner som ikke er tildelt." in text
+    assert "Det er 143 forslag som venter på tilbakemelding" in text
+    assert "Median tid fra mottak til første tilbakemelding er 4,5 dager." in text
+    assert len(root.findall(f".//{SVG}svg")) == 2  # the categories and the envelope
+
+
+def test_a_portfolio_without_decisions_says_so_rather_than_showing_empty_tables(
+    korona_full: dict[str, Any],
+) -> None:
+    empty = {
+        **korona_full,
+        "net_list": [],
+        "funding": {"total_mnok": 0, "allocated_mnok": 0},
+        "awaiting_feedback": 0,
+        "median_days_to_feedback": None,
+    }
+    html = korona_html(empty, {}, made_on=TODAY)
+    assert "Ingen tiltak er prioritert ennå." in html
+    assert "Det er ikke åpnet noen finansieringsramme ennå." in html
+    assert "Ingen forslag venter på tilbakemelding." in html
+    parsed(html)
+    answered = korona_html({**empty, "median_days_to_feedback": 1}, {}, made_on=TODAY)
+    assert "Alle forslagene har fått tilbakemelding" in answered
+    assert "første tilbakemelding er 1 dag." in answered
+    waiting = korona_html({**empty, "awaiting_feedback": 337}, {}, made_on=TODAY)
+    assert "Det er 337 forslag som venter" in waiting
+    assert "Ingen forslag har fått tilbakemelding ennå." in waiting

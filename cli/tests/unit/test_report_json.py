@@ -127,8 +127,77 @@ def test_the_korona_report_counts_proposals_per_category() -> None:
     assert korona_json(report) == {
         "total": 3,
         "as_of": None,
-        "by_category": [{"code": "99A", "proposals": 3}],
+        "by_category": [{"code": "99A", "category": None, "proposals": 3}],
+        "by_state": [],
+        "net_list": [],
+        "funding": None,
+        "awaiting_feedback": 0,
+        "median_days_to_feedback": None,
     }
+
+
+def test_the_korona_report_has_states_net_list_funding_and_feedback() -> None:
+    report = reporting_pb2.KoronaReport(
+        total=2,
+        by_category=[reporting_pb2.CategoryLine(code="03", proposals=2, category="Video")],
+        by_state=[
+            reporting_pb2.StateLine(state="registered", proposals=1),
+            reporting_pb2.StateLine(state="prioritised", proposals=1),
+        ],
+        net_list=[
+            reporting_pb2.NetListLine(
+                proposal_id="p-1",
+                title="Videokonsultasjon",
+                responsible_agency="Norsk Helsenett",
+                implementation_status="being_introduced",
+                allocated_nok=12_500_000,
+                committed_nok=2_000_000,
+                category_code="03",
+            )
+        ],
+        funding=reporting_pb2.FundingSummary(
+            total_nok=80_000_000,
+            allocated_nok=12_500_000,
+            committed_nok=2_000_000,
+            left_nok=67_500_000,
+        ),
+        awaiting_feedback=1,
+        median_days_to_feedback=2.25,
+    )
+    data = korona_json(report)
+    assert data["by_category"] == [{"code": "03", "category": "Video", "proposals": 2}]
+    assert data["by_state"] == [
+        {"state": "registered", "proposals": 1},
+        {"state": "prioritised", "proposals": 1},
+    ]
+    assert data["net_list"] == [
+        {
+            "proposal_id": "p-1",
+            "title": "Videokonsultasjon",
+            "responsible_agency": "Norsk Helsenett",
+            "implementation_status": "being_introduced",
+            "category_code": "03",
+            "allocated_mnok": 12.5,
+            "committed_mnok": 2,
+            "paid_mnok": 0,
+            "allocated_nok": 12_500_000,
+            "committed_nok": 2_000_000,
+            "paid_nok": 0,
+        }
+    ]
+    assert data["funding"] == {
+        "total_mnok": 80,
+        "allocated_mnok": 12.5,
+        "committed_mnok": 2,
+        "paid_mnok": 0,
+        "left_mnok": 67.5,
+        "total_nok": 80_000_000,
+        "allocated_nok": 12_500_000,
+        "committed_nok": 2_000_000,
+        "paid_nok": 0,
+        "left_nok": 67_500_000,
+    }
+    assert (data["awaiting_feedback"], data["median_days_to_feedback"]) == (1, 2.3)
 
 
 def test_a_report_for_a_past_moment_says_which() -> None:

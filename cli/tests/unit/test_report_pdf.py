@@ -117,3 +117,31 @@ def test_letters_helvetica_lacks_lose_their_accents_rather_than_vanish() -> None
     assert helvetica_text("Blåbær \u2013 «Ærlig» 5 €") == "Blåbær \u2013 «Ærlig» 5 €"
     assert helvetica_text("Čoahkkin Porsáŋgu Đ") == "Coahkkin Porsángu D"
     assert helvetica_text("Ok 🙂") == "Ok ?"
+
+
+def test_the_full_korona_report_has_every_chapter_on_a_few_pages(
+    korona_full: dict[str, Any],
+) -> None:
+    pdf = korona_pdf(korona_full, made_on=date(2020, 5, 5))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Koronaporteføljen \u2013 forslag, nettoliste og midler"
+    pages = pages_text(pdf)
+    assert 2 <= len(pages) <= 4
+    text = " ".join(pages)
+    for heading in (
+        "1 Forslag per kategori",
+        "2 Forslagenes behandling",
+        "3 Nettolisten",
+        "4 Midler til tiltakene",
+        "5 Tilbakemelding til forslagsstillerne",
+    ):
+        assert heading in text
+    assert "Per 5. mai 2020 kl. 09.00" in text
+    assert "12 Infeksjonsovervåking" in text
+    assert "Vurdert, venter på beslutning 24" in text
+    assert "Videokonsultasjon / digital hjemmeoppfølging / Helsenorge" in text
+    assert "Under innføring" in text and "I drift" in text
+    assert "Sum, 18 tiltak 39 19,5 9,75" in text
+    assert "Gjenstående (ikke tildelt) 41 51 %" in text
+    assert "Median tid fra mottak til første tilbakemelding er 4,5 dager." in text

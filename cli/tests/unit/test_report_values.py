@@ -126,3 +126,44 @@ def test_an_empty_period_and_an_empty_corona_portfolio_render_in_every_format(
     if fmt is ReportFormat.HTML:
         assert "Porteføljen har ingen tiltak i rapporteringsperioden januar 2019." in portfolio
         assert "Det er ikke registrert noen forslag ennå." in korona
+
+
+def test_the_full_korona_table_lists_states_net_list_envelope_and_feedback(
+    korona_full: dict[str, Any],
+) -> None:
+    text = korona_table(korona_full)
+    lines = text.splitlines()
+    assert lines[:2] == ["Koronaforslag: 337", "Per 5. mai 2020 kl. 09.00"]
+    assert lines[3].split() == ["Kode", "Kategori", "Forslag"]  # named by the report
+    state = next(line for line in lines if line.startswith("Vurdert, venter på beslutning"))
+    assert state.split()[-1] == "24"
+    assert "Nettoliste: 18 prioriterte tiltak (midler i MNOK)" in lines
+    row = next(line for line in lines if line.startswith("Prøvesvar for innbygger"))
+    assert row.split()[-6:] == ["Helsenett", "I", "drift", "5", "2,5", "1,25"]
+    assert lines[-2:] == [
+        "Finansieringsramme: 80 MNOK; tildelt 39, forpliktet 19,5, utbetalt 9,75, "
+        "gjenstående 41 MNOK",
+        "Venter på tilbakemelding: 143; median 4,5 dager til første tilbakemelding",
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(ReportFormat))
+def test_an_empty_corona_portfolio_from_the_current_service_renders_in_every_format(
+    fmt: ReportFormat,
+) -> None:
+    states = ("registered", "in_assessment", "assessed", "prioritised", "not_prioritised")
+    empty = {
+        "total": 0,
+        "as_of": None,
+        "by_category": [],
+        "by_state": [{"state": s, "proposals": 0} for s in (*states, "deferred")],
+        "net_list": [],
+        "funding": {"total_mnok": 0, "allocated_mnok": 0, "left_mnok": 0},
+        "awaiting_feedback": 0,
+        "median_days_to_feedback": None,
+    }
+    assert render_korona(empty, fmt, made_on=date(2020, 3, 1))
+    if fmt is ReportFormat.HTML:
+        html = str(render_korona(empty, fmt, made_on=date(2020, 3, 1)))
+        assert "Det er ikke mottatt noen forslag ennå." in html
+        assert "Ingen tiltak er prioritert ennå." in html

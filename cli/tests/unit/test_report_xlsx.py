@@ -215,3 +215,53 @@ def test_the_segments_sheet_counts_the_reports_due_and_overdue(workbook: Workboo
     assert header[4:] == ["Rapporter forventet", "Rapporter forsinket"]
     assert rows[1][0] == "Koordinere" and rows[1][4:] == [10, 1]
     assert total[4:] == [35, 1]
+
+
+def test_the_full_korona_workbook_has_the_states_and_the_net_list(
+    korona_full: dict[str, Any],
+) -> None:
+    book = load_workbook(io.BytesIO(korona_xlsx(korona_full, made_on=TODAY)))
+    assert book.sheetnames == ["Oppsummering", "Kategorier", "Behandling", "Nettoliste"]
+    summary = {r[0]: r[1] for r in values(book["Oppsummering"]) if r[0]}
+    assert summary["Koronaporteføljen \u2013 forslag, nettoliste og midler"] is None
+    assert summary["Antall forslag"] == 337
+    assert summary["Prioriterte tiltak"] == 18
+    assert (summary["Ramme (MNOK)"], summary["Tildelt (MNOK)"]) == (80, 39)
+    assert (summary["Forpliktet (MNOK)"], summary["Utbetalt (MNOK)"]) == (19.5, 9.75)
+    assert summary["Gjenstående (MNOK)"] == 41
+    assert summary["Venter på tilbakemelding"] == 143
+    assert summary["Median dager til første tilbakemelding"] == 4.5
+    assert ["12", "Infeksjonsovervåking", 84, pytest.approx(84 / 337)] in values(book["Kategorier"])
+    header, *states, total = values(book["Behandling"])
+    assert header == ["Behandlingsstatus", "Forslag", "Andel"]
+    assert [s[0] for s in states] == [
+        "Mottatt, ikke vurdert",
+        "Til vurdering",
+        "Vurdert, venter på beslutning",
+        "Prioritert",
+        "Ikke prioritert",
+        "Utsatt",
+    ]
+    assert total[:2] == ["Sum", 337]
+    header, *measures, total = values(book["Nettoliste"])
+    assert header == [
+        "Tiltak",
+        "Ansvarlig virksomhet",
+        "Kategori",
+        "Status",
+        "Tildelt (MNOK)",
+        "Forpliktet (MNOK)",
+        "Utbetalt (MNOK)",
+    ]
+    assert len(measures) == 18
+    assert {m[3] for m in measures} == {"Planlagt", "Under innføring", "Innført", "I drift"}
+    assert [
+        "Prøvesvar for innbygger",
+        "Norsk Helsenett",
+        None,
+        "I drift",
+        5,
+        2.5,
+        1.25,
+    ] in measures
+    assert total == ["Sum", None, None, None, 39, 19.5, 9.75]

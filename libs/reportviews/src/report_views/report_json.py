@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from eportfolio.common.v1 import common_pb2  # type: ignore[import-untyped, unused-ignore]
@@ -157,13 +158,77 @@ def portfolio_json(report: Any) -> dict[str, Any]:
     }
 
 
+def _funding(report: Any) -> dict[str, Any] | None:
+    """The funding envelope's figures, or None from a server that does not send them."""
+    if not report.HasField("funding"):
+        return None
+    f = report.funding
+    figures = {
+        "total": int(f.total_nok),
+        "allocated": int(f.allocated_nok),
+        "committed": int(f.committed_nok),
+        "paid": int(f.paid_nok),
+        "left": int(f.left_nok),
+    }
+    return {
+        **{f"{key}_mnok": mnok_number(nok) for key, nok in figures.items()},
+        **{f"{key}_nok": nok for key, nok in figures.items()},
+    }
+
+
+def _median_days(report: Any) -> float | None:
+    """Days to the first feedback, to one decimal (half up); None when nobody had one (the
+    service sends 0: an answer in no time at all does not happen)."""
+    days = float(report.median_days_to_feedback)
+    if not days:
+        return None
+    return float(Decimal(str(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def korona_json(report: Any) -> dict[str, Any]:
-    """A ``reporting.v1.KoronaReport`` as JSON data."""
+    """A ``reporting.v1.KoronaReport`` as JSON data.
+
+    ``total`` and ``by_category`` (``code``, ``category``: its name or null, ``proposals``)
+    count the proposals received by the moment, each in the category it had then;
+    ``by_state`` counts them per state (all six, in order); ``net_list`` holds the
+    prioritised measures with their ``implementation_status`` (planned, being_introduced,
+    introduced, in_operation) and funding (``*_mnok`` in million NOK, ``*_nok`` in kroner);
+    ``funding`` the envelope's total, allocated, committed, paid and left (null from a
+    server that does not send it); ``awaiting_feedback`` the proposals without an answer
+    beyond the acknowledgement, ``median_days_to_feedback`` the median days from receipt to
+    that answer (null when none was given).
+    """
     return {
         "total": int(report.total),
         "as_of": _as_of(report),
         "by_category": [
-            {"code": str(line.code), "proposals": int(line.proposals)}
+            {
+                "code": str(line.code),
+                "category": str(line.category) or None,
+                "proposals": int(line.proposals),
+            }
             for line in report.by_category
         ],
+        "by_state": [
+            {"state": str(line.state), "proposals": int(line.proposals)} for line in report.by_state
+        ],
+        "net_list": [
+            {
+                "proposal_id": str(m.proposal_id),
+                "title": str(m.title),
+                "responsible_agency": str(m.responsible_agency) or None,
+                "implementation_status": str(m.implementation_status) or None,
+                "category_code": str(m.category_code) or None,
+                "allocated_mnok": mnok_number(m.allocated_nok),
+                "committed_mnok": mnok_number(m.committed_nok),
+                "paid_mnok": mnok_number(m.paid_nok),
+                "allocated_nok": int(m.allocated_nok),
+                "committed_nok": int(m.committed_nok),
+                "paid_nok": int(m.paid_nok),
+            }
+            for m in report.net_list
+        ],
+        "funding": _funding(report),
+        "awaiting_feedback": int(report.awaiting_feedback),
+        "median_days_to_feedback": _median_days(report),
     }

@@ -28,7 +28,7 @@ def create_service(settings: ReportingSettings) -> Service:
         consumers=[
             ConsumerSpec(
                 name=f"{NAME}.portfolio",
-                topics=[topics.ASSESSMENT_MEASURE, topics.KORONA_PROPOSAL],
+                topics=[topics.ASSESSMENT_MEASURE, topics.KORONA_PROPOSAL, topics.KORONA_FUNDING],
                 sink=sink,
                 handled_types=projections.HANDLED,
             )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
+from pydantic import BaseModel
 
 from backbone.consumer import TRANSIENT, Delivery, PoisonMessageError
 from contracts import assessment as a
@@ -24,6 +25,15 @@ HANDLED = {
     "SegmentChanged",
     "MeasureLeft",
     "ProposalRegistered",
+    "ProposalCategorised",
+    "ProposalRouted",
+    "ProposalAssessed",
+    "ProposalDecided",
+    "ProposalReopened",
+    "FeedbackGiven",
+    "ImplementationStatusSet",
+    "FundingEnvelopeOpened",
+    "FundingChanged",
 }
 
 
@@ -142,6 +152,143 @@ _LEFT = (
 )
 
 
+_STEP = (
+    "INSERT INTO {s}rpt_proposal_history (proposal_id, seq, at, rec, event, state, "
+    "category_code, category_name, working_group, source) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (proposal_id, seq) DO NOTHING"
+)
+# The first row of a proposal's path, written only with its first registration.
+_FIRST_STEP = (
+    "INSERT INTO {s}rpt_proposal_history (proposal_id, seq, at, rec, event, state, "
+    "category_code, category_name, working_group, source) "
+    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+    "(SELECT 1 FROM {s}rpt_proposals WHERE proposal_id = ?) "
+    "ON CONFLICT (proposal_id, seq) DO NOTHING"
+)
+
+
+def _step(
+    proposal_id: str,
+    t: Stamp,
+    event: str,
+    state: str,
+    code: str | None = None,
+    name: str | None = None,
+    working_group: str | None = None,
+) -> Op:
+    """A row of a proposal's path: the state after ``event``; None leaves a field as it was."""
+    return (
+        _STEP,
+        (proposal_id, *t.values, event, state, code, name, working_group),
+    )
+
+
+def _proposal_registered(p: k.ProposalRegistered, t: Stamp) -> list[Op]:
+    """A proposal counts from when it was received; registered again, it is kept as it was
+    (the history row is written only with the proposal's first registration)."""
+    received = utc_text(p.received_at)
+    return [
+        (
+            _FIRST_STEP,
+            (
+                p.proposal_id,
+                t.seq,
+                received,
+                t.rec,
+                "ProposalRegistered",
+                p.state,
+                p.category_code,
+                p.category_name,
+                p.working_group,
+                p.source,
+                p.proposal_id,
+            ),
+        ),
+        (
+            "INSERT INTO {s}rpt_proposals "
+            "(proposal_id, title, category_code, received_at, recorded_at, state) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (proposal_id) DO NOTHING",
+            (p.proposal_id, p.title, p.category_code, received, t.rec, p.state),
+        ),
+    ]
+
+
+def _proposal_step(p: BaseModel, t: Stamp) -> list[Op]:
+    """A later event on a proposal's path (categorised, routed, assessed, decided, reopened)."""
+    if isinstance(p, k.ProposalCategorised):
+        group = p.working_group or None
+        return [
+            _step(
+                p.proposal_id,
+                t,
+                "ProposalCategorised",
+                p.state,
+                p.category_code,
+                p.category_name,
+                group,
+            )
+        ]
+    if isinstance(p, k.ProposalRouted | k.ProposalAssessed):
+        return [_step(p.proposal_id, t, type(p).__name__, p.state, working_group=p.working_group)]
+    if isinstance(p, k.ProposalDecided | k.ProposalReopened):
+        return [_step(p.proposal_id, t, type(p).__name__, p.state)]
+    return []
+
+
+def _korona_other(p: BaseModel, t: Stamp) -> list[Op]:
+    """Feedback, implementation status and funding."""
+    if isinstance(p, k.FeedbackGiven):
+        return [
+            (
+                "INSERT INTO {s}rpt_feedback (proposal_id, seq, at, rec, kind, first) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (proposal_id, seq) DO NOTHING",
+                (p.proposal_id, *t.values, p.kind, int(p.first)),
+            )
+        ]
+    if isinstance(p, k.ImplementationStatusSet):
+        return [
+            (
+                "INSERT INTO {s}rpt_implementation (proposal_id, seq, at, rec, status, "
+                "responsible_agency, note) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (proposal_id, seq) DO NOTHING",
+                (p.proposal_id, *t.values, p.status, p.responsible_agency, p.note),
+            )
+        ]
+    if isinstance(p, k.FundingEnvelopeOpened):
+        return [
+            (
+                "INSERT INTO {s}rpt_funding_envelopes (envelope, seq, at, rec, name, total_nok) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (envelope, seq) DO NOTHING",
+                (p.envelope, *t.values, p.name, p.total_nok),
+            )
+        ]
+    if isinstance(p, k.FundingChanged):
+        return [
+            (
+                "INSERT INTO {s}rpt_funding (envelope, seq, at, rec, proposal_id, change, "
+                "amount_nok, total_nok, allocated_nok, committed_nok, paid_nok, "
+                "proposal_allocated_nok, proposal_committed_nok, proposal_paid_nok) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (envelope, seq) DO NOTHING",
+                (
+                    p.envelope,
+                    *t.values,
+                    p.proposal_id,
+                    p.change,
+                    p.amount_nok,
+                    p.total_nok,
+                    p.allocated_nok,
+                    p.committed_nok,
+                    p.paid_nok,
+                    p.proposal_allocated_nok,
+                    p.proposal_committed_nok,
+                    p.proposal_paid_nok,
+                ),
+            )
+        ]
+    return []
+
+
 def utc_text(moment: datetime) -> str:
     """A moment as sortable text: ISO 8601 in UTC (naive times are taken as UTC)."""
     if moment.tzinfo is None:
@@ -169,21 +316,8 @@ def ops_for(delivery: Delivery) -> list[Op]:  # noqa: PLR0911 - one branch per e
     if isinstance(p, a.MeasureLeft):
         return [(_LEFT, (*t.values, p.lifecycle, p.period, p.way_forward, p.measure_id))]
     if isinstance(p, k.ProposalRegistered):
-        return [
-            (
-                "INSERT INTO {s}rpt_proposals "
-                "(proposal_id, title, category_code, received_at, recorded_at, state) "
-                "VALUES (?, ?, ?, ?, ?, 'registered') ON CONFLICT (proposal_id) DO NOTHING",
-                (
-                    p.proposal_id,
-                    p.title,
-                    p.category_code,
-                    utc_text(p.received_at),
-                    utc_text(env.recorded_at),
-                ),
-            )
-        ]
-    return []
+        return _proposal_registered(p, t)
+    return _proposal_step(p, t) or _korona_other(p, t)
 
 
 class ProjectionSink:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from statistics import median
 from typing import Any
 
 from backbone.errors import NotFoundError
@@ -298,28 +299,237 @@ def dependencies(
     )
 
 
-KORONA_BY_RECEIVED = (
-    "SELECT category_code, COUNT(*) FROM {s}rpt_proposals WHERE received_at <= ? "
-    "GROUP BY category_code ORDER BY category_code"
+PROPOSAL_STATES = (
+    "registered",
+    "in_assessment",
+    "assessed",
+    "prioritised",
+    "not_prioritised",
+    "deferred",
 )
-KORONA_BY_RECORDED = (
-    "SELECT category_code, COUNT(*) FROM {s}rpt_proposals WHERE recorded_at <= ? "
-    "GROUP BY category_code ORDER BY category_code"
-)
+PLANNED = "planned"
+NET_LIST_SOURCE = "netlist"
+"""Proposals registered as net-list measures directly have no proposer awaiting an answer."""
 
 
-def korona_report(
-    store: ReadModelStore, as_of: datetime | None = None, *, recorded: bool = False
-) -> tuple[int, list[tuple[str, int]]]:
-    """Total proposals and proposals per category code, as of a moment.
+@dataclass(frozen=True)
+class CategoryCount:
+    code: str
+    name: str
+    """From the latest registration or categorisation that gave the code a name; "" if none."""
+    proposals: int
 
-    By default ``as_of`` is domain time: proposals *received* by then. With
-    ``recorded=True`` it is the system's time: proposals *recorded* by then.
+
+@dataclass(frozen=True)
+class NetListEntry:
+    """A prioritised proposal, with its implementation status and its share of the funding."""
+
+    proposal_id: str
+    title: str
+    responsible_agency: str
+    implementation_status: str
+    category_code: str
+    allocated_nok: int = 0
+    committed_nok: int = 0
+    paid_nok: int = 0
+
+
+@dataclass(frozen=True)
+class FundingTotals:
+    """The funding envelope (all envelopes together, should there be more than one)."""
+
+    total_nok: int = 0
+    allocated_nok: int = 0
+    committed_nok: int = 0
+    paid_nok: int = 0
+
+    @property
+    def left_nok(self) -> int:
+        return self.total_nok - self.allocated_nok
+
+
+@dataclass(frozen=True)
+class KoronaReport:
+    """The corona portfolio as of a moment."""
+
+    total: int
+    by_category: list[CategoryCount]
+    by_state: list[tuple[str, int]]
+    """Every state of ``PROPOSAL_STATES``, in that order, zeros included."""
+    net_list: list[NetListEntry] = field(default_factory=list)
+    funding: FundingTotals = FundingTotals()
+    awaiting_feedback: int = 0
+    median_days_to_feedback: float | None = None
+    """None when no proposal counted had its first feedback by the moment."""
+
+
+def _korona_sql(c: str) -> dict[str, str]:
+    """The corona report's reads, as of a moment on column ``c`` (at or rec)."""
+    received = "received_at <= ?" + (" AND recorded_at <= ?" if c == "rec" else "")
+    return {
+        "proposals": (
+            "SELECT proposal_id, title, category_code, received_at, state "  # noqa: S608 - the column is 'at' or 'rec'
+            f"FROM {{s}}rpt_proposals WHERE {received}"
+        ),
+        "history": (
+            "SELECT proposal_id, state, category_code, category_name, source "  # noqa: S608
+            f"FROM {{s}}rpt_proposal_history WHERE {c} <= ? ORDER BY seq"
+        ),
+        "implementation": (
+            "SELECT proposal_id, status, responsible_agency "  # noqa: S608
+            f"FROM {{s}}rpt_implementation WHERE {c} <= ? ORDER BY seq"
+        ),
+        "feedback": (
+            "SELECT proposal_id, at FROM {s}rpt_feedback "  # noqa: S608
+            f"WHERE first = 1 AND {c} <= ? ORDER BY seq"
+        ),
+        "envelopes": (
+            "SELECT envelope, total_nok FROM {s}rpt_funding_envelopes "  # noqa: S608
+            f"WHERE {c} <= ? ORDER BY seq"
+        ),
+        "funding": (
+            "SELECT envelope, proposal_id, total_nok, allocated_nok, committed_nok, paid_nok, "  # noqa: S608
+            "proposal_allocated_nok, proposal_committed_nok, proposal_paid_nok "
+            f"FROM {{s}}rpt_funding WHERE {c} <= ? ORDER BY seq"
+        ),
+    }
+
+
+_KORONA_SQL = {c: _korona_sql(c) for c in ("at", "rec")}
+
+
+@dataclass
+class _Path:
+    """A proposal as of the moment: the latest of each field its path has set by then."""
+
+    state: str
+    category_code: str
+    source: str = ""
+
+
+def _paths(
+    store: ReadModelStore, sql: dict[str, str], t: str, proposals: list[tuple[Any, ...]]
+) -> tuple[dict[str, _Path], dict[str, str]]:
+    """Each proposal's state and category as of the moment (from its registration when its
+    path has no rows, as in a read model built before the history was kept), and each
+    category code's latest name."""
+    paths = {str(pid): _Path(str(state), str(code)) for pid, _, code, _, state in proposals}
+    names: dict[str, str] = {}
+    for pid, state, code, name, source in store.query(sql["history"], (t,)):
+        path = paths.get(str(pid))
+        if code is not None and name:
+            names[str(code)] = str(name)
+        if path is None:
+            continue
+        path.state = str(state)
+        if code is not None:
+            path.category_code = str(code)
+        if source is not None:
+            path.source = str(source)
+    return paths, names
+
+
+def _funding(
+    store: ReadModelStore, sql: dict[str, str], t: str
+) -> tuple[FundingTotals, dict[str, tuple[int, int, int]]]:
+    """The envelopes' totals and each proposal's (allocated, committed, paid), as of then."""
+    opened = {str(env): int(total) for env, total in store.query(sql["envelopes"], (t,))}
+    latest: dict[str, tuple[int, int, int, int]] = {}
+    per_proposal: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for env, pid, total, allocated, committed, paid, p_alloc, p_commit, p_paid in store.query(
+        sql["funding"], (t,)
+    ):
+        latest[str(env)] = (int(total), int(allocated), int(committed), int(paid))
+        per_proposal[(str(env), str(pid))] = (int(p_alloc), int(p_commit), int(p_paid))
+    envelopes = opened.keys() | latest.keys()
+    totals = FundingTotals(
+        total_nok=sum(opened.get(e, latest.get(e, (0, 0, 0, 0))[0]) for e in envelopes),
+        allocated_nok=sum(latest[e][1] for e in latest),
+        committed_nok=sum(latest[e][2] for e in latest),
+        paid_nok=sum(latest[e][3] for e in latest),
+    )
+    proposals: dict[str, tuple[int, int, int]] = {}
+    for (_, pid), figures in per_proposal.items():
+        before = proposals.get(pid, (0, 0, 0))
+        proposals[pid] = (before[0] + figures[0], before[1] + figures[1], before[2] + figures[2])
+    return totals, proposals
+
+
+def _days_between(start: str, end: str) -> float:
+    delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    return delta.total_seconds() / 86_400
+
+
+def korona_report(store: ReadModelStore, as_of: AsOf = NOW) -> KoronaReport:
+    """The corona portfolio as of a moment, on either time axis.
+
+    Proposals count from when they were received (domain axis) or recorded (recorded
+    axis); a proposal received after the moment never counts. Each is counted in the
+    category and state it had then: per proposal the latest row of its path with its time
+    at or before the moment. The net list is the proposals prioritised then, with their
+    latest implementation status ("planned" until one is set) and funding; the funding is
+    the envelope's figures after its latest change by then. Awaiting feedback: proposals
+    counted with no first feedback (beyond the acknowledgement) by then, net-list measures
+    registered directly left out; the median runs from receipt to that first feedback.
     """
-    moment = utc_text(as_of) if as_of else "9999"
-    rows = store.query(KORONA_BY_RECORDED if recorded else KORONA_BY_RECEIVED, (moment,))
-    by_category = [(str(code), int(n)) for code, n in rows]
-    return sum(n for _, n in by_category), by_category
+    t = as_of.bound
+    sql = _KORONA_SQL[as_of.column]
+    proposals = store.query(sql["proposals"], (t, t) if as_of.recorded else (t,))
+    paths, names = _paths(store, sql, t, proposals)
+
+    counted = Counter(path.category_code for path in paths.values())
+    by_category = [
+        CategoryCount(code, names.get(code, ""), n) for code, n in sorted(counted.items())
+    ]
+    states = Counter(path.state for path in paths.values())
+    by_state = [(state, states.get(state, 0)) for state in PROPOSAL_STATES]
+
+    # (status, responsible agency) per proposal: the latest of each by the moment.
+    implementation: dict[str, tuple[str, str]] = {}
+    for pid, status, agency in store.query(sql["implementation"], (t,)):
+        _, known_agency = implementation.get(str(pid), (PLANNED, ""))
+        implementation[str(pid)] = (str(status), str(agency) or known_agency)
+    funding, funded = _funding(store, sql, t)
+    net_list: list[NetListEntry] = []
+    for pid, title, *_ in proposals:
+        path = paths[str(pid)]
+        if path.state != "prioritised":
+            continue
+        status, agency = implementation.get(str(pid), (PLANNED, ""))
+        allocated, committed, paid = funded.get(str(pid), (0, 0, 0))
+        net_list.append(
+            NetListEntry(
+                str(pid),
+                str(title),
+                agency,
+                status,
+                path.category_code,
+                allocated,
+                committed,
+                paid,
+            )
+        )
+    net_list.sort(key=lambda e: (e.title.casefold(), e.proposal_id))
+
+    received = {
+        str(pid): str(at)
+        for pid, _, _, at, _ in proposals
+        if paths[str(pid)].source != NET_LIST_SOURCE
+    }
+    first_feedback: dict[str, str] = {}
+    for pid, at in store.query(sql["feedback"], (t,)):
+        if str(pid) in received:
+            first_feedback.setdefault(str(pid), str(at))
+    days = [_days_between(received[pid], at) for pid, at in first_feedback.items()]
+    return KoronaReport(
+        total=len(paths),
+        by_category=by_category,
+        by_state=by_state,
+        net_list=net_list,
+        funding=funding,
+        awaiting_feedback=len(received) - len(first_feedback),
+        median_days_to_feedback=median(days) if days else None,
+    )
 
 
 def reporting_periods(store: ReadModelStore, reach_back_months: int = 12) -> list[str]:

@@ -25,9 +25,9 @@ from backbone.settings import ServiceSettings
 Op = tuple[str, Sequence[Any]]
 """One SQL statement (``?`` placeholders, ``{s}`` before table names) and its parameters."""
 
-# Facts that change are kept as history rows: ``seq`` is the position of the event in
-# assessment's log, ``at`` when the fact held in the domain and ``rec`` when it was
-# recorded (ISO 8601, UTC), so every view can be asked "as of" either time.
+# Facts that change are kept as history rows: ``seq`` is the position of the event in its
+# producer's log (assessment's or korona's), ``at`` when the fact held in the domain and
+# ``rec`` when it was recorded (ISO 8601, UTC), so every view can be asked "as of" either time.
 TABLES = [
     """CREATE TABLE IF NOT EXISTS {s}rpt_measures (
         measure_id INTEGER PRIMARY KEY,
@@ -88,6 +88,64 @@ TABLES = [
         received_at TEXT NOT NULL,
         recorded_at TEXT NOT NULL,
         state TEXT NOT NULL)""",
+    # A corona proposal's path: one row per proposal event, with the state after it and,
+    # where the event says so, its category and working group (NULL: unchanged). ``seq``
+    # is the event's position in korona's log; a registration row's ``at`` is received_at.
+    """CREATE TABLE IF NOT EXISTS {s}rpt_proposal_history (
+        proposal_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        event TEXT NOT NULL,
+        state TEXT NOT NULL,
+        category_code TEXT,
+        category_name TEXT,
+        working_group TEXT,
+        source TEXT,
+        PRIMARY KEY (proposal_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_implementation (
+        proposal_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        status TEXT NOT NULL,
+        responsible_agency TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (proposal_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_feedback (
+        proposal_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        first INTEGER NOT NULL,
+        PRIMARY KEY (proposal_id, seq))""",
+    # The funding envelope: when it was opened with its total, and every change with the
+    # envelope's and the proposal's figures after it.
+    """CREATE TABLE IF NOT EXISTS {s}rpt_funding_envelopes (
+        envelope TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        name TEXT NOT NULL,
+        total_nok BIGINT NOT NULL,
+        PRIMARY KEY (envelope, seq))""",
+    """CREATE TABLE IF NOT EXISTS {s}rpt_funding (
+        envelope TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        rec TEXT NOT NULL,
+        proposal_id TEXT NOT NULL,
+        change TEXT NOT NULL,
+        amount_nok BIGINT NOT NULL,
+        total_nok BIGINT NOT NULL,
+        allocated_nok BIGINT NOT NULL,
+        committed_nok BIGINT NOT NULL,
+        paid_nok BIGINT NOT NULL,
+        proposal_allocated_nok BIGINT NOT NULL,
+        proposal_committed_nok BIGINT NOT NULL,
+        proposal_paid_nok BIGINT NOT NULL,
+        PRIMARY KEY (envelope, seq))""",
 ]
 
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from reporting.projections import ProjectionSink
-from reporting.queries import AgencyLine, korona_report, portfolio_report
+from reporting.queries import (
+    PROPOSAL_STATES,
+    AgencyLine,
+    AsOf,
+    CategoryCount,
+    KoronaReport,
+    korona_report,
+    portfolio_report,
+)
 from reporting.settings import ReportingSettings
 from reporting.store import ReadModelStore, open_store
 
@@ -23,7 +32,9 @@ def test_the_read_model_opens_empty_on_every_store(database_url: tuple[str, str]
     try:
         assert store.position(NAME) is None
         assert portfolio_report(store, "2024-03").measures == []
-        assert korona_report(store) == (0, [])
+        assert korona_report(store) == KoronaReport(
+            0, [], [(state, 0) for state in PROPOSAL_STATES]
+        )
     finally:
         store.close()
 
@@ -109,4 +120,55 @@ def test_proposals_are_counted_per_category(
             deliver(proposal("p-1", "A1")),
         ],
     )
-    assert korona_report(reporting_store) == (2, [("A1", 1), ("B2", 1)])
+    report = korona_report(reporting_store)
+    assert (report.total, report.by_category) == (
+        2,
+        [CategoryCount("A1", "", 1), CategoryCount("B2", "", 1)],
+    )
+
+
+def test_the_corona_portfolio_is_the_same_on_every_store(
+    sink: ProjectionSink,
+    reporting_store: ReadModelStore,
+    memory_store: ReadModelStore,
+    deliver: Any,
+    korona: Any,
+) -> None:
+    """Every korona event, through each store's SQL (a registration's conditional insert
+    included), gives the same view as of each moment and axis."""
+    at = datetime(2020, 4, 20, 8, 0, tzinfo=UTC)
+    messages = [
+        korona.registered("p-1", "99A", at, category_name="Annet", title="Video"),
+        korona.registered("p-2", "12", at, category_name="Infeksjonsovervåking"),
+        korona.registered("p-1", "12", at),  # again: kept as first registered
+        korona.categorised("p-1", "03", "Video"),
+        korona.routed("p-1"),
+        korona.assessed("p-1"),
+        korona.decided("p-1"),
+        korona.status("p-1", "in_operation", "NHN"),
+        korona.feedback("p-1", "prioritised"),
+        korona.routed("p-2"),
+        korona.assessed("p-2", "defer"),
+        korona.decided("p-2", "deferred"),
+        korona.reopened("p-2"),
+        korona.opened(80_000_000),
+        korona.funding("allocate", "p-1", 12_500_000),
+        korona.funding("commit", "p-1", 2_000_000),
+    ]
+    deliveries = [deliver(m) for m in messages]
+    for store in (reporting_store, memory_store):
+        ProjectionSink(store).apply(NAME, len(deliveries), deliveries)
+    report = korona_report(reporting_store)
+    assert report == korona_report(memory_store)
+    assert [(c.code, c.name, c.proposals) for c in report.by_category] == [
+        ("03", "Video", 1),
+        ("12", "Infeksjonsovervåking", 1),
+    ]
+    assert dict(report.by_state)["in_assessment"] == 1
+    assert [(e.title, e.implementation_status, e.allocated_nok) for e in report.net_list] == [
+        ("Video", "in_operation", 12_500_000)
+    ]
+    assert (report.funding.left_nok, report.funding.committed_nok) == (67_500_000, 2_000_000)
+    assert report.awaiting_feedback == 1
+    for as_of in (AsOf(at), AsOf(at, recorded=True), AsOf(datetime(2000, 1, 1, tzinfo=UTC))):
+        assert korona_report(reporting_store, as_of) == korona_report(memory_store, as_of)

@@ -185,7 +185,9 @@ def test_the_korona_report_counts_proposals_per_category_once_each(
 ) -> None:
     feed(proposal("p-1", "A1"), proposal("p-2", "B2"), proposal("p-3", "A1"))
     feed(proposal("p-1", "B2"))  # seen again: registered once
-    assert korona_report(memory_store) == (3, [("A1", 2), ("B2", 1)])
+    report = korona_report(memory_store)
+    assert report.total == 3
+    assert [(c.code, c.proposals) for c in report.by_category] == [("A1", 2), ("B2", 1)]
 
 
 @pytest.mark.usefixtures("portfolio")

@@ -23,6 +23,15 @@ def test_reporting_handles_what_its_views_need() -> None:
         "SegmentChanged",
         "MeasureLeft",
         "ProposalRegistered",
+        "ProposalCategorised",
+        "ProposalRouted",
+        "ProposalAssessed",
+        "ProposalDecided",
+        "ProposalReopened",
+        "FeedbackGiven",
+        "ImplementationStatusSet",
+        "FundingEnvelopeOpened",
+        "FundingChanged",
     } == HANDLED
 
 

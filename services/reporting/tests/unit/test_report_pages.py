@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
@@ -117,6 +117,51 @@ def test_the_korona_page_counts_proposals_by_category(pages: ReportPages) -> Non
     data = json.loads(get(pages, "/korona", "format=json").text)
     assert data["total"] == 3
     assert [(c["code"], c["proposals"]) for c in data["by_category"]] == [("A1", 2), ("B2", 1)]
+
+
+def test_the_korona_page_shows_states_net_list_envelope_and_feedback(
+    pages: ReportPages, feed: Any, korona: Any
+) -> None:
+    received = datetime(2020, 4, 20, 8, 0, tzinfo=UTC)
+    feed(
+        korona.registered("p-1", "03", received, category_name="Video", title="Video"),
+        korona.registered("p-2", "12", received, category_name="Infeksjonsovervåking"),
+        at=received,
+    )
+    later = datetime(2020, 4, 22, 8, 0, tzinfo=UTC)
+    feed(korona.routed("p-1"), korona.assessed("p-1"), korona.decided("p-1"), at=later)
+    feed(
+        korona.status("p-1", "being_introduced", "Norsk Helsenett"),
+        korona.feedback("p-1"),
+        at=later,
+    )
+    feed(korona.opened(80_000_000), korona.funding("allocate", "p-1", 12_500_000), at=later)
+    page = get(pages, "/korona")
+    assert page.status == 200
+    for heading in (
+        "Forslag per kategori",
+        "Forslagenes behandling",
+        "Nettolisten",
+        "Midler til tiltakene",
+        "Tilbakemelding til forslagsstillerne",
+    ):
+        assert heading in page.text
+    assert "Under innføring" in page.text and "Infeksjonsovervåking" in page.text
+    data = json.loads(get(pages, "/korona", "format=json").text)
+    assert data["by_category"][1] == {
+        "code": "12",
+        "category": "Infeksjonsovervåking",
+        "proposals": 1,
+    }
+    assert data["funding"]["left_mnok"] == 67.5
+    assert data["net_list"][0]["implementation_status"] == "being_introduced"
+    assert (data["awaiting_feedback"], data["median_days_to_feedback"]) == (1, 2)
+    before = json.loads(get(pages, "/korona", "as_of=2020-04-01T00:00&format=json").text)
+    assert (before["total"], before["net_list"]) == (0, [])
+    assert get(pages, "/korona", "format=pdf").body.startswith(b"%PDF")
+    assert get(pages, "/korona", "format=xlsx").body[:2] == b"PK"
+    csv = get(pages, "/korona", "format=csv").text
+    assert "Video;Norsk Helsenett;03;Under innføring;12,5;0;0" in csv
 
 
 @pytest.mark.parametrize(

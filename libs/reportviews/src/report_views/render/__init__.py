@@ -9,7 +9,7 @@ where it belongs. ``contents`` words the HTML and PDF reports once; ``html_repor
 |---|---|---|
 | json | (here) | the dict itself, indented |
 | table | ``table`` | plain-text tables for the terminal |
-| csv | ``csv_report`` | one row per measure; UTF-8 with BOM, ``;``, decimal comma |
+| csv | ``csv_report`` | a row per measure or category; UTF-8 with BOM, ``;``, decimal comma |
 | xlsx | ``xlsx_report`` | workbook: summary, measures, agencies, segments, changes, areas |
 | html | ``html_report`` | one self-contained page, SVG charts, prints on A4 |
 | pdf | ``pdf_report`` | A4 report with vector charts |

@@ -199,3 +199,51 @@ def colour_chart(status: ColourCounts, risk: ColourCounts, width: float = WIDTH)
         f"{risk.red} rød, {risk.unreported} ikke rapportert."
     )
     return Scene(width, legend_y + 14, tuple(shapes), description)
+
+
+def envelope_chart(
+    total: float, allocated: float, committed: float, paid: float, width: float = WIDTH
+) -> Scene:
+    """The funding envelope as one bar: paid, committed not yet paid, allocated not yet
+    committed and not allocated, each with its million NOK, and a legend."""
+    parts = (
+        ("Utbetalt", max(paid, 0.0), palette.ACCENT, "#FFFFFF"),
+        ("Forpliktet, ikke utbetalt", max(committed - paid, 0.0), palette.BAR, "#FFFFFF"),
+        (
+            "Tildelt, ikke forpliktet",
+            max(allocated - committed, 0.0),
+            palette.BAR_SECOND,
+            palette.INK,
+        ),
+        ("Ikke tildelt", max(total - allocated, 0.0), palette.NOT_REPORTED_TINT, palette.INK),
+    )
+    size, bar, top = 8.0, 26.0, 4.0
+    whole = sum(value for _, value, _, _ in parts) or 1.0
+    shapes: list[Shape] = []
+    x = 0.0
+    for _, value, fill, ink in parts:
+        if value <= 0:
+            continue
+        length = width * value / whole
+        shapes.append(Rect(x, top, length, bar, fill))
+        label = nb.number(round(value, 2))
+        if text_width(label, size, True) + 6 > length:
+            label = nb.number(round(value))
+        if text_width(label, size, True) + 6 <= length:
+            shapes.append(
+                Text(x + length / 2, _baseline(top, bar, size), label, size, "middle", True, ink)
+            )
+        x += length
+    shapes.append(Line(0, top - 2, 0, top + bar + 2, palette.MUTED, 0.7))
+    legend_y = top + bar + 10
+    x = 0.0
+    for name, _, fill, _ in parts:
+        shapes.append(Rect(x, legend_y, 9, 9, fill))
+        shapes.append(Text(x + 13, legend_y + 8, name, size))
+        x += 13 + text_width(name, size) + 18
+    description = (
+        f"Rammen er {nb.number(total)} millioner kroner: {nb.number(paid)} utbetalt, "
+        f"{nb.number(committed)} forpliktet, {nb.number(allocated)} tildelt og "
+        f"{nb.number(max(total - allocated, 0.0))} ikke tildelt."
+    )
+    return Scene(width, legend_y + 14, tuple(shapes), description)

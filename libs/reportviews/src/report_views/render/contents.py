@@ -37,10 +37,15 @@ from report_views.render.document import (
     Table,
 )
 from report_views.render.view import (
+    IMPLEMENTATION_NB,
+    KORONA_CATEGORIES_TITLE,
+    KORONA_TITLE,
     NOT_PLACED_NB,
+    UNCATEGORISED_NB,
     AreaBudget,
     ChangeItem,
     ColourCounts,
+    FundingView,
     GroupLine,
     KoronaView,
     MeasureItem,
@@ -943,25 +948,58 @@ def portfolio_document(data: Mapping[str, Any], *, made_on: date) -> Document:
     )
 
 
-def korona_document(
-    data: Mapping[str, Any], names: Mapping[str, str] | None = None, *, made_on: date
-) -> Document:
-    """The corona portfolio's proposals per category."""
-    view = KoronaView.from_json(data, names)
-    largest = view.largest_first()
-    doc = _Numbering()
+UNDER_WAY = ("being_introduced", "introduced", "in_operation")
+
+
+def _days(days: float) -> str:
+    """ "1 dag", "3,5 dager"."""
+    value = round(days, 1)
+    return f"{nb.number(value)} {'dag' if value == 1 else 'dager'}"
+
+
+def _korona_key_figures(view: KoronaView) -> KeyFigures:
+    if not view.knows_path:
+        figures = [
+            KeyFigure("Forslag", nb.number(view.total), "registrert"),
+            KeyFigure("Kategorier", nb.number(len(view.categories))),
+        ]
+        largest = view.largest_first()
+        if largest and largest[0].proposals:
+            top = largest[0]
+            figures.append(
+                KeyFigure("Største kategori", top.name or top.code, f"{top.proposals} forslag")
+            )
+        return KeyFigures(tuple(figures))
+    under_way = sum(view.with_status(s) for s in UNDER_WAY)
     figures = [
-        KeyFigure("Forslag", nb.number(view.total), "registrert"),
-        KeyFigure("Kategorier", nb.number(len(view.categories))),
+        KeyFigure("Forslag", nb.number(view.total), "mottatt"),
+        KeyFigure(
+            "Prioriterte tiltak",
+            nb.number(len(view.net_list)),
+            f"{nb.number(under_way)} innført eller under innføring",
+        ),
     ]
-    if largest and largest[0].proposals:
-        top = largest[0]
-        figures.append(
-            KeyFigure("Største kategori", top.name or top.code, f"{top.proposals} forslag")
+    f = view.funding
+    if f is not None and (f.total_mnok or f.allocated_mnok):
+        figures += [
+            KeyFigure("Tildelt", nb.number(f.allocated_mnok), f"av {nb.mnok(f.total_mnok)}"),
+            KeyFigure("Gjenstående", nb.number(f.left_mnok), "MNOK ikke tildelt"),
+        ]
+    median = view.median_days_to_feedback
+    figures.append(
+        KeyFigure(
+            "Venter på svar",
+            nb.number(view.awaiting_feedback),
+            f"median {_days(median)} til svar" if median is not None else "forslag",
         )
+    )
+    return KeyFigures(tuple(figures))
+
+
+def _korona_categories(doc: _Numbering, view: KoronaView) -> None:
+    largest = view.largest_first()
+    doc.section("Forslag per kategori")
     doc.add(
-        KeyFigures(tuple(figures)),
-        Heading("1", "Forslag per kategori"),
         _p(
             f"Til sammen er det registrert {nb.count_noun(view.total, 'forslag', 'forslag')} "
             f"i {len(view.categories)} kategorier. Forslagene er kategorisert etter hvilken "
@@ -978,49 +1016,242 @@ def korona_document(
                 small=True,
             )
         )
-    if largest:
-        doc.figure(
-            charts.bar_chart(
-                [c.label for c in largest],
-                [charts.Panel("Antall forslag", [c.proposals for c in largest], palette.BAR)],
-                "Antall forslag per kategori",
-            ),
+    if not largest:
+        return
+    doc.figure(
+        charts.bar_chart(
+            [c.label for c in largest],
+            [charts.Panel("Antall forslag", [c.proposals for c in largest], palette.BAR)],
             "Antall forslag per kategori",
+        ),
+        "Antall forslag per kategori",
+    )
+    rows = tuple(
+        (
+            Cell(c.code or DASH),
+            Cell(c.name or (DASH if c.code else UNCATEGORISED_NB)),
+            Cell(nb.number(c.proposals)),
+            Cell(nb.percent(c.proposals, view.total)),
         )
-        rows = tuple(
-            (
-                Cell(c.code),
-                Cell(c.name or DASH),
-                Cell(nb.number(c.proposals)),
-                Cell(nb.percent(c.proposals, view.total)),
-            )
-            for c in view.categories
-        )
-        counted = sum(c.proposals for c in view.categories)
-        doc.table(
-            Table(
-                headers=("Kode", "Kategori", "Forslag", "Andel"),
-                rows=rows,
-                widths=(0.1, 0.6, 0.15, 0.15),
-                numeric=frozenset({2, 3}),
-                total=(
-                    Cell("Sum", bold=True),
-                    Cell(""),
-                    Cell(nb.number(counted), bold=True),
-                    Cell(nb.percent(counted, view.total), bold=True),
-                ),
+        for c in view.categories
+    )
+    counted = sum(c.proposals for c in view.categories)
+    doc.table(
+        Table(
+            headers=("Kode", "Kategori", "Forslag", "Andel"),
+            rows=rows,
+            widths=(0.1, 0.6, 0.15, 0.15),
+            numeric=frozenset({2, 3}),
+            total=(
+                Cell("Sum", bold=True),
+                Cell(""),
+                Cell(nb.number(counted), bold=True),
+                Cell(nb.percent(counted, view.total), bold=True),
             ),
-            "Forslag per kategori",
+        ),
+        "Forslag per kategori",
+    )
+
+
+def _korona_states(doc: _Numbering, view: KoronaView) -> None:
+    doc.section("Forslagenes behandling")
+    n = {s.state: s.proposals for s in view.states}
+    if view.total:
+        doc.add(
+            _p(
+                "Arbeidsgruppene vurderer forslagene etter de fire kriteriene, og "
+                "prioriteringsstyret beslutter. Av forslagene er "
+                f"{nb.number(n.get('registered', 0))} ennå ikke vurdert, "
+                f"{nb.number(n.get('in_assessment', 0))} til vurdering i arbeidsgruppene og "
+                f"{nb.number(n.get('assessed', 0))} vurdert og venter på prioriteringsstyret. "
+                f"Styret har prioritert {nb.number(n.get('prioritised', 0))}, ikke prioritert "
+                f"{nb.number(n.get('not_prioritised', 0))} og utsatt "
+                f"{nb.number(n.get('deferred', 0))}; utsatte og ikke prioriterte forslag kan "
+                "tas opp igjen."
+            )
         )
+    else:
+        doc.add(_p("Det er ikke mottatt noen forslag ennå."))
+    counted = sum(s.proposals for s in view.states)
+    doc.table(
+        Table(
+            headers=("Behandlingsstatus", "Forslag", "Andel"),
+            rows=tuple(
+                (
+                    Cell(s.label),
+                    Cell(nb.number(s.proposals)),
+                    Cell(nb.percent(s.proposals, view.total)),
+                )
+                for s in view.states
+            ),
+            widths=(0.6, 0.2, 0.2),
+            numeric=frozenset({1, 2}),
+            total=(
+                Cell("Sum", bold=True),
+                Cell(nb.number(counted), bold=True),
+                Cell(nb.percent(counted, view.total), bold=True),
+            ),
+        ),
+        "Forslag per behandlingsstatus",
+    )
+
+
+def _korona_net_list(doc: _Numbering, view: KoronaView) -> None:
+    doc.section("Nettolisten")
+    measures = view.net_list
+    if not measures:
+        doc.add(_p("Ingen tiltak er prioritert ennå."))
+        return
+    counts = [
+        f"{nb.number(view.with_status(status))} {IMPLEMENTATION_NB[status].lower()}"
+        for status in ("in_operation", "introduced", "being_introduced", "planned")
+        if view.with_status(status)
+    ]
+    of = (
+        "Det ene prioriterte tiltaket er"
+        if len(measures) == 1
+        else f"Av de {nb.number(len(measures))} prioriterte tiltakene er"
+    )
+    doc.add(
+        _p(
+            "Nettolisten er prioriteringsstyrets oversikt over de prioriterte tiltakene og "
+            f"hvor langt de er kommet med innføringen. {of} {_listing(counts)}."
+        )
+    )
+    doc.table(
+        Table(
+            headers=(
+                "Tiltak",
+                "Ansvarlig virksomhet",
+                "Status",
+                "Tildelt",
+                "Forpliktet",
+                "Utbetalt",
+            ),
+            rows=tuple(
+                (
+                    Cell(m.title),
+                    Cell(m.agency or DASH),
+                    Cell(m.status_label),
+                    Cell(nb.number(m.allocated_mnok)),
+                    Cell(nb.number(m.committed_mnok)),
+                    Cell(nb.number(m.paid_mnok)),
+                )
+                for m in measures
+            ),
+            widths=(0.35, 0.19, 0.16, 0.1, 0.1, 0.1),
+            numeric=frozenset({3, 4, 5}),
+            total=(
+                Cell(f"Sum, {nb.count_noun(len(measures), 'tiltak', 'tiltak')}", bold=True),
+                Cell(""),
+                Cell(""),
+                Cell(nb.number(sum(m.allocated_mnok for m in measures)), bold=True),
+                Cell(nb.number(sum(m.committed_mnok for m in measures)), bold=True),
+                Cell(nb.number(sum(m.paid_mnok for m in measures)), bold=True),
+            ),
+            small=True,
+        ),
+        "Prioriterte tiltak med innføringsstatus og midler (millioner kroner)",
+    )
+
+
+def _korona_funding(doc: _Numbering, f: FundingView) -> None:
+    doc.section("Midler til tiltakene")
+    if not (f.total_mnok or f.allocated_mnok):
+        doc.add(_p("Det er ikke åpnet noen finansieringsramme ennå."))
+        return
+    text = (
+        f"Rammen for tiltakene er {_budget_phrase(f.total_mnok)}. Av dette er "
+        f"{nb.number(f.allocated_mnok)} millioner ({nb.percent(f.allocated_mnok, f.total_mnok)})"
+        f" tildelt prioriterte tiltak, {nb.number(f.committed_mnok)} millioner forpliktet og "
+        f"{nb.number(f.paid_mnok)} millioner utbetalt. "
+    )
+    if f.left_mnok >= 0:
+        text += f"Det gjenstår {nb.number(f.left_mnok)} millioner kroner som ikke er tildelt."
+    else:
+        text += f"Det er tildelt {nb.number(-f.left_mnok)} millioner kroner mer enn rammen."
+    doc.add(_p(text))
+    doc.figure(
+        charts.envelope_chart(f.total_mnok, f.allocated_mnok, f.committed_mnok, f.paid_mnok),
+        "Rammen (millioner kroner): utbetalt, forpliktet, tildelt og ikke tildelt",
+    )
+    lines = (
+        ("Ramme", f.total_mnok),
+        ("Tildelt", f.allocated_mnok),
+        ("Forpliktet", f.committed_mnok),
+        ("Utbetalt", f.paid_mnok),
+        ("Gjenstående (ikke tildelt)", f.left_mnok),
+    )
+    doc.table(
+        Table(
+            headers=("Post", "MNOK", "Andel av rammen"),
+            rows=tuple(
+                (
+                    Cell(label, bold=label == "Ramme"),
+                    Cell(nb.number(value)),
+                    Cell(nb.percent(value, f.total_mnok) if f.total_mnok else DASH),
+                )
+                for label, value in lines
+            ),
+            widths=(0.6, 0.2, 0.2),
+            numeric=frozenset({1, 2}),
+        ),
+        "Rammen, og hvor mye som er tildelt, forpliktet og utbetalt",
+    )
+
+
+def _korona_feedback(doc: _Numbering, view: KoronaView) -> None:
+    doc.section("Tilbakemelding til forslagsstillerne")
+    waiting = view.awaiting_feedback
+    median = view.median_days_to_feedback
+    text = "Forslagsstillerne skal få raskt svar. "
+    if waiting:
+        text += (
+            f"Det er {nb.count_noun(waiting, 'forslag', 'forslag')} som venter på "
+            "tilbakemelding utover bekreftelsen på at forslaget er mottatt."
+        )
+        if median is None:
+            text += " Ingen forslag har fått tilbakemelding ennå."
+    elif median is not None:
+        text += "Alle forslagene har fått tilbakemelding utover bekreftelsen på mottak."
+    else:
+        text += "Ingen forslag venter på tilbakemelding."
+    if median is not None:
+        text += f" Median tid fra mottak til første tilbakemelding er {_days(median)}."
+    doc.add(_p(text.strip()))
+
+
+def korona_document(
+    data: Mapping[str, Any], names: Mapping[str, str] | None = None, *, made_on: date
+) -> Document:
+    """The corona portfolio: proposals per category and state, the net list with its
+    implementation status, the funding envelope and the feedback to proposers. From an
+    older reporting service, which sends only the categories, just the first chapter."""
+    view = KoronaView.from_json(data, names)
+    doc = _Numbering()
+    doc.add(_korona_key_figures(view))
+    _korona_categories(doc, view)
+    if view.knows_path:
+        _korona_states(doc, view)
+        _korona_net_list(doc, view)
+    if view.funding is not None:
+        _korona_funding(doc, view.funding)
+    if view.knows_path:
+        _korona_feedback(doc, view)
     meta = [
         *([f"Per {nb.moment(view.as_of)}"] if view.as_of else []),
         f"Laget {nb.long_date(made_on)}",
     ]
+    full = view.knows_path
     return Document(
-        title=f"Koronaporteføljen {nb.EN_DASH} forslag per kategori",
+        title=KORONA_TITLE if full else KORONA_CATEGORIES_TITLE,
         kicker=PUBLISHER,
         running_title="Koronaporteføljen",
         meta=tuple(meta),
         blocks=tuple(doc.blocks),
-        subject="Forslag til koronaporteføljen per kategori",
+        subject=(
+            "Forslag, prioriterte tiltak og midler i koronaporteføljen"
+            if full
+            else "Forslag til koronaporteføljen per kategori"
+        ),
     )

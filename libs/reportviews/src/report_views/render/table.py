@@ -138,8 +138,53 @@ def portfolio_table(data: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _korona_sections(view: KoronaView) -> list[str]:
+    """Per state, the net list, the envelope and the feedback figures; nothing from an older
+    server that sends only the categories."""
+    lines: list[str] = []
+    if view.knows_path:
+        states = [[s.label, str(s.proposals)] for s in view.states]
+        lines += ["", render_table(["Behandlingsstatus", "Forslag"], states, right=(1,))]
+        lines += ["", f"Nettoliste: {len(view.net_list)} prioriterte tiltak (midler i MNOK)"]
+        if view.net_list:
+            rows = [
+                [
+                    clip(m.title, NAME_WIDTH),
+                    m.agency or "-",
+                    m.status_label,
+                    _figure(m.allocated_mnok),
+                    _figure(m.committed_mnok),
+                    _figure(m.paid_mnok),
+                ]
+                for m in view.net_list
+            ]
+            headers = ["Tiltak", "Ansvarlig virksomhet", "Status", "Tildelt", "Forpliktet"]
+            lines.append(render_table([*headers, "Utbetalt"], rows, right=(3, 4, 5)))
+    f = view.funding
+    if f is not None:
+        figures = [
+            f"tildelt {_figure(f.allocated_mnok)}",
+            f"forpliktet {_figure(f.committed_mnok)}",
+            f"utbetalt {_figure(f.paid_mnok)}",
+            f"gjenstående {_figure(f.left_mnok)} MNOK",
+        ]
+        lines += ["", f"Finansieringsramme: {_figure(f.total_mnok)} MNOK; " + ", ".join(figures)]
+    if view.knows_path:
+        median = view.median_days_to_feedback
+        lines.append(
+            f"Venter på tilbakemelding: {view.awaiting_feedback}"
+            + (
+                f"; median {_figure(round(median, 1))} dager til første tilbakemelding"
+                if median is not None
+                else ""
+            )
+        )
+    return lines
+
+
 def korona_table(data: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
-    """Proposals in total and per category (with the categories' names when known)."""
+    """Proposals in total and per category (with the categories' names when known), then
+    per state, the net list, the funding envelope and the feedback figures."""
     view = KoronaView.from_json(data, names)
     named = any(c.name for c in view.categories)
     if named:
@@ -154,5 +199,6 @@ def korona_table(data: Mapping[str, Any], names: Mapping[str, str] | None = None
             *([f"Per {nb.moment(view.as_of)}"] if view.as_of else []),
             "",
             render_table(headers, rows, right=(len(headers) - 1,)),
+            *_korona_sections(view),
         ]
     )

@@ -367,6 +367,12 @@ class PortfolioView:
         return [f for f in self.finishing if f.measure_id in ids]
 
 
+UNCATEGORISED_NB = "(ikke kategorisert)"
+KORONA_TITLE = "Koronaporteføljen \u2013 forslag, nettoliste og midler"
+KORONA_CATEGORIES_TITLE = "Koronaporteføljen \u2013 forslag per kategori"
+"""The corona report's title; an older server's report has only the categories."""
+
+
 @dataclass(frozen=True)
 class CategoryItem:
     """One corona-portfolio category: its code, its name when known, its proposals."""
@@ -377,36 +383,158 @@ class CategoryItem:
 
     @property
     def label(self) -> str:
+        if not self.code:
+            return self.name or UNCATEGORISED_NB
         return f"{self.code} {self.name}" if self.name else self.code
+
+
+PROPOSAL_STATES_NB = {
+    "registered": "Mottatt, ikke vurdert",
+    "in_assessment": "Til vurdering",
+    "assessed": "Vurdert, venter på beslutning",
+    "prioritised": "Prioritert",
+    "not_prioritised": "Ikke prioritert",
+    "deferred": "Utsatt",
+}
+"""A proposal's state as the portfolio office says it, in the order a proposal goes."""
+IMPLEMENTATION_NB = {
+    "planned": "Planlagt",
+    "being_introduced": "Under innføring",
+    "introduced": "Innført",
+    "in_operation": "I drift",
+}
+"""A net-list measure's implementation status, from planned to in operation."""
+
+
+def _label(names: Mapping[str, str], value: str) -> str:
+    """The bokmål name of a known value; an unknown one as it came, never lost."""
+    return names.get(value, value.replace("_", " ").capitalize() if value else "")
+
+
+@dataclass(frozen=True)
+class StateCount:
+    """How many proposals are in one state of their path."""
+
+    state: str
+    proposals: int
+
+    @property
+    def label(self) -> str:
+        return _label(PROPOSAL_STATES_NB, self.state)
+
+
+@dataclass(frozen=True)
+class NetListItem:
+    """A prioritised measure: who introduces it, how far it has come, what it is given."""
+
+    proposal_id: str
+    title: str
+    agency: str
+    status: str
+    category_code: str
+    allocated_mnok: float
+    committed_mnok: float
+    paid_mnok: float
+
+    @classmethod
+    def from_json(cls, line: Mapping[str, Any]) -> NetListItem:
+        return cls(
+            proposal_id=_text(line.get("proposal_id")),
+            title=_text(line.get("title")),
+            agency=_text(line.get("responsible_agency")),
+            status=_text(line.get("implementation_status")) or "planned",
+            category_code=_text(line.get("category_code")),
+            allocated_mnok=_amount(line.get("allocated_mnok")),
+            committed_mnok=_amount(line.get("committed_mnok")),
+            paid_mnok=_amount(line.get("paid_mnok")),
+        )
+
+    @property
+    def status_label(self) -> str:
+        return _label(IMPLEMENTATION_NB, self.status)
+
+
+@dataclass(frozen=True)
+class FundingView:
+    """The funding envelope in million NOK: its total and what is allocated, committed,
+    paid and left (not allocated)."""
+
+    total_mnok: float
+    allocated_mnok: float
+    committed_mnok: float
+    paid_mnok: float
+    left_mnok: float
+
+    @classmethod
+    def from_json(cls, value: Any) -> FundingView | None:
+        """None unless ``value`` is the envelope's figures."""
+        if not isinstance(value, Mapping):
+            return None
+        total = _amount(value.get("total_mnok"))
+        allocated = _amount(value.get("allocated_mnok"))
+        left = _maybe_amount(value.get("left_mnok"))
+        return cls(
+            total_mnok=total,
+            allocated_mnok=allocated,
+            committed_mnok=_amount(value.get("committed_mnok")),
+            paid_mnok=_amount(value.get("paid_mnok")),
+            left_mnok=left if left is not None else round(total - allocated, 6),
+        )
 
 
 @dataclass(frozen=True)
 class KoronaView:
-    """The corona-portfolio report, as the renderers use it."""
+    """The corona-portfolio report, as the renderers use it.
+
+    ``knows_path`` is True when the server sends the proposals per state (then also the net
+    list and the feedback figures); an older server sends only the categories."""
 
     total: int
     categories: tuple[CategoryItem, ...]
     as_of: str = ""
+    states: tuple[StateCount, ...] = ()
+    net_list: tuple[NetListItem, ...] = ()
+    funding: FundingView | None = None
+    awaiting_feedback: int = 0
+    median_days_to_feedback: float | None = None
+    knows_path: bool = False
 
     @classmethod
     def from_json(
         cls, data: Mapping[str, Any], names: Mapping[str, str] | None = None
     ) -> KoronaView:
-        """``names`` maps category codes to names (from the category table), when known."""
+        """Category names come from the report; ``names`` (code → name, from the category
+        table) fills in where the report has none."""
         known = names or {}
         categories = tuple(
             CategoryItem(
                 code=_text(line.get("code")),
-                name=_text(line.get("name")) or known.get(_text(line.get("code")), ""),
+                name=_text(line.get("category"))
+                or _text(line.get("name"))
+                or known.get(_text(line.get("code")), ""),
                 proposals=_int(line.get("proposals")),
             )
             for line in _lines(data, "by_category")
+        )
+        states = tuple(
+            StateCount(_text(line.get("state")), _int(line.get("proposals")))
+            for line in _lines(data, "by_state")
         )
         return cls(
             total=_int(data.get("total", sum(c.proposals for c in categories))),
             categories=categories,
             as_of=_text(data.get("as_of")),
+            states=states,
+            net_list=tuple(NetListItem.from_json(m) for m in _lines(data, "net_list")),
+            funding=FundingView.from_json(data.get("funding")),
+            awaiting_feedback=_int(data.get("awaiting_feedback")),
+            median_days_to_feedback=_maybe_amount(data.get("median_days_to_feedback")),
+            knows_path=bool(states),
         )
 
     def largest_first(self) -> list[CategoryItem]:
         return sorted(self.categories, key=lambda c: (-c.proposals, c.code))
+
+    def with_status(self, status: str) -> int:
+        """How many net-list measures have implementation status ``status``."""
+        return sum(1 for m in self.net_list if m.status == status)

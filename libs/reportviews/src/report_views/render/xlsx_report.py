@@ -6,7 +6,9 @@ frozen header), "Virksomheter" (per responsible agency) and "Segmenter" (per por
 segment, with the status reports owed and overdue), and when the report has them
 "Endringer" (measures that entered and left), "Kandidater" (next year's candidates) and
 "Innsatsområder" (budget per strategic area this year and next). Corona portfolio:
-"Oppsummering" and "Kategorier". Budgets are numbers in million NOK and shares are
+"Oppsummering" (with the funding envelope and the feedback figures) and "Kategorier", and
+when the report has them "Behandling" (proposals per state) and "Nettoliste" (prioritised
+measures with implementation status and money). Budgets are numbers in million NOK and shares are
 fractions shown as per cent, so the figures can be summed and charted in Excel.
 """
 
@@ -24,7 +26,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from report_views.colours import NORWEGIAN, NOT_REPORTED_NB, Colour
 from report_views.render import nb, palette
-from report_views.render.view import GroupLine, KoronaView, PortfolioView
+from report_views.render.view import (
+    KORONA_CATEGORIES_TITLE,
+    KORONA_TITLE,
+    GroupLine,
+    KoronaView,
+    PortfolioView,
+)
 
 Cell = str | int | float | date | None
 
@@ -402,27 +410,114 @@ def portfolio_xlsx(data: Mapping[str, Any], *, made_on: date) -> bytes:
     return _save(workbook)
 
 
+def _korona_facts(view: KoronaView, made_on: date) -> list[tuple[str, Cell]]:
+    facts: list[tuple[str, Cell]] = [
+        ("Antall forslag", view.total),
+        ("Antall kategorier", len(view.categories)),
+    ]
+    if view.knows_path:
+        facts.append(("Prioriterte tiltak", len(view.net_list)))
+    f = view.funding
+    if f is not None:
+        facts += [
+            ("Ramme (MNOK)", _amount(f.total_mnok)),
+            ("Tildelt (MNOK)", _amount(f.allocated_mnok)),
+            ("Forpliktet (MNOK)", _amount(f.committed_mnok)),
+            ("Utbetalt (MNOK)", _amount(f.paid_mnok)),
+            ("Gjenstående (MNOK)", _amount(f.left_mnok)),
+        ]
+    if view.knows_path:
+        median = view.median_days_to_feedback
+        facts += [
+            ("Venter på tilbakemelding", view.awaiting_feedback),
+            (
+                "Median dager til første tilbakemelding",
+                _amount(round(median, 1)) if median is not None else None,
+            ),
+        ]
+    return [*facts, *([("Per", view.as_of)] if view.as_of else []), ("Laget", made_on)]
+
+
+def _states_sheet(workbook: Workbook, view: KoronaView) -> None:
+    """ "Behandling": proposals per state, with shares."""
+    sheet = workbook.create_sheet("Behandling")
+    _header(sheet, 1, ["Behandlingsstatus", "Forslag", "Andel"])
+    for row, s in enumerate(view.states, start=2):
+        _put(sheet, row, [s.label, s.proposals])
+        _share(sheet, row, 3, s.proposals, view.total)
+    last = len(view.states) + 1
+    counted = sum(s.proposals for s in view.states)
+    _put(sheet, last + 1, ["Sum", counted])
+    _share(sheet, last + 1, 3, counted, view.total)
+    _sum_row(sheet, last + 1)
+    _finish(sheet, 1, last, 3)
+    _fit_columns(sheet)
+
+
+def _net_list_sheet(workbook: Workbook, view: KoronaView) -> None:
+    """ "Nettoliste": the prioritised measures, their implementation status and money."""
+    measures = view.net_list
+    rows: list[list[Cell]] = [
+        [
+            m.title,
+            m.agency or None,
+            m.category_code or None,
+            m.status_label,
+            _amount(m.allocated_mnok),
+            _amount(m.committed_mnok),
+            _amount(m.paid_mnok),
+        ]
+        for m in measures
+    ]
+    sheet = _rows_sheet(
+        workbook,
+        "Nettoliste",
+        [
+            "Tiltak",
+            "Ansvarlig virksomhet",
+            "Kategori",
+            "Status",
+            "Tildelt (MNOK)",
+            "Forpliktet (MNOK)",
+            "Utbetalt (MNOK)",
+        ],
+        rows,
+        wide="A",
+    )
+    total = len(rows) + 2
+    _put(
+        sheet,
+        total,
+        [
+            "Sum",
+            None,
+            None,
+            None,
+            _amount(sum(m.allocated_mnok for m in measures)),
+            _amount(sum(m.committed_mnok for m in measures)),
+            _amount(sum(m.paid_mnok for m in measures)),
+        ],
+    )
+    _sum_row(sheet, total)
+
+
 def korona_xlsx(
     data: Mapping[str, Any], names: Mapping[str, str] | None = None, *, made_on: date
 ) -> bytes:
-    """The corona report as an XLSX workbook: "Oppsummering" and "Kategorier"."""
+    """The corona report as an XLSX workbook: "Oppsummering" (with the envelope's and the
+    feedback figures when the report has them) and "Kategorier", then "Behandling"
+    (proposals per state) and "Nettoliste" from a server that sends them."""
     view = KoronaView.from_json(data, names)
-    title = f"Koronaporteføljen {nb.EN_DASH} forslag per kategori"
+    title = KORONA_TITLE if view.knows_path else KORONA_CATEGORIES_TITLE
     workbook = _workbook(title)
     summary = workbook.active
     assert summary is not None  # a new workbook always has its first sheet
     summary.title = "Oppsummering"
     _title(summary, title)
-    facts: list[tuple[str, Cell]] = [
-        ("Antall forslag", view.total),
-        ("Antall kategorier", len(view.categories)),
-        *([("Per", view.as_of)] if view.as_of else []),
-        ("Laget", made_on),
-    ]
-    for row, (label, value) in enumerate(facts, start=3):
+    for row, (label, value) in enumerate(_korona_facts(view, made_on), start=3):
         _put(summary, row, [label, value])
         summary.cell(row=row, column=1).font = Font(bold=True)
-    summary.column_dimensions["A"].width = 22
+    summary.column_dimensions["A"].width = 40 if view.knows_path else 22
     summary.column_dimensions["B"].width = 14
     _print_setup(summary, "portrait")
 
@@ -438,4 +533,7 @@ def korona_xlsx(
     _sum_row(sheet, last + 1)
     _finish(sheet, 1, last, 4)
     _fit_columns(sheet)
+    if view.knows_path:
+        _states_sheet(workbook, view)
+        _net_list_sheet(workbook, view)
     return _save(workbook)

@@ -132,9 +132,36 @@ def portfolio_message(
 
 def korona_message(store: ReadModelStore, as_of: AsOf) -> reporting_pb2.KoronaReport:
     """The corona report as of ``as_of`` (blocking: call off the event loop)."""
-    total, by_category = korona_report(store, as_of.moment, recorded=as_of.recorded)
+    r = korona_report(store, as_of)
+    f = r.funding
     return reporting_pb2.KoronaReport(
         as_of=utc_text(as_of.moment) if as_of.moment else "",
-        total=total,
-        by_category=[reporting_pb2.CategoryLine(code=c, proposals=n) for c, n in by_category],
+        total=r.total,
+        by_category=[
+            reporting_pb2.CategoryLine(code=c.code, proposals=c.proposals, category=c.name)
+            for c in r.by_category
+        ],
+        by_state=[reporting_pb2.StateLine(state=s, proposals=n) for s, n in r.by_state],
+        net_list=[
+            reporting_pb2.NetListLine(
+                proposal_id=e.proposal_id,
+                title=e.title,
+                responsible_agency=e.responsible_agency,
+                implementation_status=e.implementation_status,
+                allocated_nok=e.allocated_nok,
+                committed_nok=e.committed_nok,
+                paid_nok=e.paid_nok,
+                category_code=e.category_code,
+            )
+            for e in r.net_list
+        ],
+        funding=reporting_pb2.FundingSummary(
+            total_nok=f.total_nok,
+            allocated_nok=f.allocated_nok,
+            committed_nok=f.committed_nok,
+            paid_nok=f.paid_nok,
+            left_nok=f.left_nok,
+        ),
+        awaiting_feedback=r.awaiting_feedback,
+        median_days_to_feedback=r.median_days_to_feedback or 0.0,
     )
