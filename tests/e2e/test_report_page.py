@@ -23,7 +23,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.stack import REPO, Stack, expected_report
 
@@ -92,6 +93,16 @@ def nb_number(value: int) -> str:
     return f"{value:,}".replace(",", " ")
 
 
+def submit(chrome: WebDriver) -> None:
+    """Press "Vis rapport" and wait until the browser shows the new page."""
+    old = chrome.find_element(By.TAG_NAME, "html")
+    chrome.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(chrome, 60).until(expected_conditions.staleness_of(old))
+    WebDriverWait(chrome, 60).until(
+        lambda c: c.execute_script("return document.readyState") == "complete"
+    )
+
+
 def shoot(chrome: WebDriver, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
@@ -124,7 +135,7 @@ def test_a_reader_opens_the_report_and_picks_period_and_moment(
 
     # The reader picks January with the form: the page says what the CLI says for it.
     Select(browser.find_element(By.ID, "period")).select_by_value("2020-01")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(browser)
     assert "period=2020-01" in browser.current_url
     january = cli_report(stack, "portfolio", "--period", "2020-01")
     figures = key_figures(browser)
@@ -136,7 +147,7 @@ def test_a_reader_opens_the_report_and_picks_period_and_moment(
     Select(browser.find_element(By.ID, "period")).select_by_value(PERIOD)
     moment = browser.find_element(By.ID, "as_of")
     browser.execute_script("arguments[0].value = '2020-03-15T12:00'", moment)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(browser)
     assert "as_of=2020-03-15T12%3A00" in browser.current_url
     assert browser.find_element(By.ID, "as_of").get_attribute("value") == "2020-03-15T12:00"
     then = cli_report(
@@ -149,7 +160,7 @@ def test_a_reader_opens_the_report_and_picks_period_and_moment(
     Select(browser.find_element(By.ID, "axis")).select_by_value("recorded")
     moment = browser.find_element(By.ID, "as_of")
     browser.execute_script("arguments[0].value = '2099-01-01T00:00'", moment)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(browser)
     assert "axis=recorded" in browser.current_url
     assert key_figures(browser)["tiltak"] == "52"
 

@@ -2,7 +2,9 @@
 
 The servers decide what each role may do: ``office`` (the national portfolio office)
 assesses, includes, rejects and moves; ``office`` or the owning ``agency`` completes,
-pauses, withdraws and reports status; ``auditor`` only reads.
+pauses, withdraws and reports status; ``auditor`` only reads. In the corona portfolio
+``working_group`` assesses proposals, ``proposer`` sees its own proposals and ``agency``
+sets the implementation status of the net-list measures it is responsible for.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Role(StrEnum):
     OFFICE = "office"
     AGENCY = "agency"
     AUDITOR = "auditor"
+    WORKING_GROUP = "working_group"
+    PROPOSER = "proposer"
 
 
 def new_correlation_id() -> str:

@@ -11,6 +11,7 @@ from eportfolio.assessment.v1 import (  # type: ignore[import-untyped, unused-ig
     assessment_pb2_grpc,
 )
 from eportfolio.intake.v1 import intake_pb2_grpc  # type: ignore[import-untyped, unused-ignore]
+from eportfolio.korona.v1 import korona_pb2_grpc  # type: ignore[import-untyped, unused-ignore]
 from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ignore]
     reporting_pb2_grpc,
 )
@@ -27,6 +28,7 @@ SUBMIT = RetryPolicy(attempts=6, deadline_s=10.0)
 _STUBS: dict[str, Any] = {
     "assessment": assessment_pb2_grpc.AssessmentServiceStub,
     "intake": intake_pb2_grpc.IntakeServiceStub,
+    "korona": korona_pb2_grpc.KoronaServiceStub,
     "reporting": reporting_pb2_grpc.ReportingServiceStub,
 }
 
@@ -56,6 +58,6 @@ class Client:
 
 @asynccontextmanager
 async def connect(service: str, address: str) -> AsyncIterator[Client]:
-    """A client of ``service`` (assessment, intake or reporting) at ``address``."""
+    """A client of ``service`` (assessment, intake, korona or reporting) at ``address``."""
     async with insecure_channel(address) as channel:
         yield Client(service, address, _STUBS[service](channel))

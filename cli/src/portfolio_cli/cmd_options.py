@@ -1,4 +1,4 @@
-"""Options the measure, calendar and import commands share."""
+"""Options the measure, korona, calendar and import commands share."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ RoleOption = Annotated[
         "--role",
         parser=cli_parser(parse_role),
         metavar="ROLE",
-        help="office, agency or auditor (x-role).",
+        help="office, agency, auditor, working_group or proposer (x-role).",
     ),
 ]
 UserOption = Annotated[
@@ -33,6 +33,9 @@ AssessmentOption = Annotated[
 ]
 IntakeOption = Annotated[
     str | None, typer.Option(callback=address_option, help="Intake gRPC address.")
+]
+KoronaOption = Annotated[
+    str | None, typer.Option(callback=address_option, help="Korona gRPC address.")
 ]
 ReportingOption = Annotated[
     str | None, typer.Option(callback=address_option, help="Reporting gRPC address.")

@@ -1,11 +1,12 @@
-"""The ``portfolio`` command: ``import``, ``measure``, ``calendar``, ``report``, ``status``
-and ``stack``."""
+"""The ``portfolio`` command: ``import``, ``measure``, ``korona``, ``calendar``, ``report``,
+``status`` and ``stack``."""
 
 from __future__ import annotations
 
 from portfolio_cli import (
     cmd_calendar,
     cmd_import,
+    cmd_korona,
     cmd_measure,
     cmd_remind,
     cmd_report,
@@ -24,6 +25,7 @@ app = PortfolioApp(
 )
 app.add_typer(cmd_import.app, name="import")
 app.add_typer(cmd_measure.app, name="measure")
+app.add_typer(cmd_korona.app, name="korona")
 app.command("calendar")(cmd_calendar.calendar)
 app.command("remind")(cmd_remind.remind)
 app.add_typer(cmd_report.app, name="report")

@@ -69,11 +69,12 @@ def check_criteria(version: str, answers: Sequence[CriterionAnswer]) -> list[str
 
 
 def parse_role(text: str) -> Role:
-    """office, agency or auditor (any case)."""
+    """office, agency, auditor, working_group or proposer (any case; ``-`` for ``_``)."""
     try:
-        return Role(text.strip().casefold())
+        return Role(text.strip().casefold().replace("-", "_"))
     except ValueError:
-        raise ValueError(f"unknown role {text!r}; use office, agency or auditor") from None
+        roles = ", ".join(role.value for role in Role)
+        raise ValueError(f"unknown role {text!r}; use {roles}") from None
 
 
 def parse_report_colour(text: str) -> Colour:

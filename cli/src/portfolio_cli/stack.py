@@ -3,8 +3,9 @@
 :class:`Supervisor` starts the embedded broker (unless Kafka is external) and waits
 until it accepts connections, starts each service, restarts whatever dies (with
 backoff), keeps ``var/run/stack.json`` current, prints a banner once the services are
-healthy, seeds the portfolio's data files on first start, and on stop sends SIGTERM to
-the services, SIGKILLs stragglers, then stops the broker and removes the stack file.
+healthy, seeds the portfolio's data files and the corona net list on first start, and
+on stop sends SIGTERM to the services, SIGKILLs stragglers, then stops the broker and
+removes the stack file.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ class Supervisor:
         healthy = await self.wait_healthy(self.config.ready_timeout_s)
         print(banner(self.config, healthy), flush=True)
         seed = self.config.seed
-        if seed is None or seed.marker.exists():
+        if seed is None or seed.done:
             return
         if not all(healthy.values()):
             self.say("seeding waits until every service is healthy")
@@ -213,6 +214,7 @@ class Supervisor:
             addresses = SeedAddresses(
                 intake=self.config.service("intake").grpc_address,
                 assessment=self.config.service("assessment").grpc_address,
+                korona=self.config.service("korona").grpc_address,
                 reporting=self.config.service("reporting").grpc_address,
             )
             self.seeded = await seed_once(seed, addresses, say=self.say)

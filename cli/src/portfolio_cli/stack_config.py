@@ -32,6 +32,7 @@ SEED_FILE = f"portfolio-{SEED_PERIOD}.tsv"
 CHANGES_FILE = "portfolio-changes-2020-01-to-03.tsv"
 SEGMENTS_FILE = "segments-2020-trial.tsv"
 CANDIDATES_FILE = "candidates-2021.tsv"
+NETLIST_FILE = "korona-nettoliste-2020.tsv"
 
 
 class ConfigError(ValueError):
@@ -83,11 +84,13 @@ class BrokerSpec:
 
 @dataclass(frozen=True)
 class SeedSpec:
-    """The data imported on the stack's first start, and the marker that says it was.
+    """The data imported on the stack's first start, and the markers that say it was.
 
     ``file`` is the portfolio table of ``period``; the changes since ``previous_period``,
     the trial segment placement and the candidates for ``candidate_year`` are read from
-    the same directory.
+    the same directory, and so is the corona net list, which has a marker of its own
+    (``netlist_marker``, beside ``marker``): a stack seeded before korona kept a net list
+    gets it at its next start.
     """
 
     file: Path
@@ -111,6 +114,21 @@ class SeedSpec:
     def candidates_file(self) -> Path:
         """Project candidates for ``candidate_year``."""
         return self.file.parent / CANDIDATES_FILE
+
+    @property
+    def netlist_file(self) -> Path:
+        """The corona portfolio's prioritised measures (the net list)."""
+        return self.file.parent / NETLIST_FILE
+
+    @property
+    def netlist_marker(self) -> Path:
+        """Written once the net list is loaded."""
+        return self.marker.with_name(f"seeded-{Path(NETLIST_FILE).stem}")
+
+    @property
+    def done(self) -> bool:
+        """Whether everything was loaded on an earlier start."""
+        return self.marker.exists() and self.netlist_marker.exists()
 
 
 @dataclass(frozen=True)

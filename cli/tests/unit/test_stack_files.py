@@ -102,6 +102,8 @@ def test_the_seed_is_found_beside_the_repository_unless_told_otherwise(tmp_path:
     assert seed.changes_file == tmp_path / "shared" / "data" / "portfolio-changes-2020-01-to-03.tsv"
     assert seed.segments_file.name == "segments-2020-trial.tsv"
     assert seed.candidates_file.name == "candidates-2021.tsv"
+    assert seed.netlist_file == tmp_path / "shared" / "data" / "korona-nettoliste-2020.tsv"
+    assert seed.netlist_marker == repo / "var" / "seeded-korona-nettoliste-2020"
     assert (seed.previous_period, seed.candidate_year) == ("2020-01", 2021)
     other = default_config(Path("var"), environ={"PORTFOLIO_SHARED_DIR": "/x"}, cwd=repo).seed
     assert other is not None
