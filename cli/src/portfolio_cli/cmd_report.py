@@ -170,10 +170,12 @@ def korona(
     recorded: RecordedOption = False,
     reporting: ReportingOption = None,
 ) -> None:
-    """The corona portfolio: proposals in total and per category.
+    """The corona portfolio: proposals per category and per state, the net list, the
+    funding envelope and feedback to proposers, as of now or --as-of.
 
-    Category names come from data/korona-categories-*.tsv in the shared directory
-    ($PORTFOLIO_SHARED_DIR, else ../shared); without it the categories show as codes.
+    Category names come with the report; for a category the report does not name,
+    data/korona-categories-*.tsv in the shared directory ($PORTFOLIO_SHARED_DIR, else
+    ../shared) is used, else the code is shown.
     """
     fmt = _destination(output, out)
     address = service_address("reporting", reporting)

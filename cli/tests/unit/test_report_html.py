@@ -332,8 +332,14 @@ def test_without_category_names_the_korona_page_says_why_it_shows_codes(
     korona_report: dict[str, Any],
 ) -> None:
     html = korona_html(korona_report, {}, made_on=TODAY)
-    assert "Kategoriene vises med kode" in html
+    assert "Kategorier uten navn vises med kode" in html
     parsed(html)
+    uncategorised = {
+        **korona_report,
+        "by_category": [{"code": "", "category": None, "proposals": 3}],
+        "total": 3,
+    }
+    assert "uten navn" not in korona_html(uncategorised, {}, made_on=TODAY)
 
 
 def test_the_full_korona_page_has_states_net_list_funding_and_feedback_in_bokmal(

@@ -1008,11 +1008,11 @@ def _korona_categories(doc: _Numbering, view: KoronaView) -> None:
             else "Det er ikke registrert noen forslag ennå."
         ),
     )
-    if view.categories and not any(c.name for c in view.categories):
+    if any(c.code and not c.name for c in view.categories):
         doc.add(
             _p(
-                "Kategoriene vises med kode: kategoritabellen "
-                "(data/korona-categories-*.tsv i den delte katalogen) ble ikke funnet.",
+                "Kategorier uten navn vises med kode: navnet var ikke kjent da rapporten "
+                "ble laget.",
                 small=True,
             )
         )
