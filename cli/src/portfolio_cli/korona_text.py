@@ -16,6 +16,7 @@ from portfolio_cli.korona_values import (
 )
 from portfolio_cli.measure_text import yes_no
 from report_views.money import format_mnok_nb
+from report_views.render.view import IMPLEMENTATION_NB
 from report_views.tables import clip, render_table
 
 TITLE_WIDTH = 50
@@ -43,12 +44,6 @@ DECISION_NB = {
     "prioritised": "Prioritert",
     "not_prioritised": "Ikke prioritert",
     "deferred": "Utsatt",
-}
-IMPLEMENTATION_NB = {
-    "planned": "Planlagt",
-    "being_introduced": "Under innføring",
-    "introduced": "Innført",
-    "in_operation": "I drift",
 }
 FEEDBACK_NB = {
     "received": "Mottatt",

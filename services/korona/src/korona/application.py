@@ -11,10 +11,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from backbone.access import AGENCY, AUDITOR, OFFICE, SYSTEM, require_role
@@ -27,7 +26,7 @@ from backbone.errors import (
     ValidationError,
 )
 from backbone.persistence import ServiceApplication
-from korona.catalogue import Catalogue, Summary
+from korona.catalogue import Catalogue, Summary, proposal_key, proposal_text
 from korona.domain import FundingEnvelope, Proposal
 from korona.domain.categories import Categories
 from korona.domain.envelope import (
@@ -38,17 +37,18 @@ from korona.domain.envelope import (
 )
 from korona.domain.feedback import feedback_text
 from korona.domain.proposal import (
+    Criterion,
     Decision,
     ImplementationStatus,
     Recommendation,
     State,
 )
 from korona.overlap import Match
+from korona.settings import default_categories
 
 WORKING_GROUP = "working_group"
 PROPOSER = "proposer"
 READERS = (OFFICE, WORKING_GROUP, AUDITOR, SYSTEM)
-T = TypeVar("T", bound=Aggregate)
 
 
 def now() -> datetime:
@@ -68,8 +68,6 @@ class KoronaApplication(ServiceApplication):
         on_first_feedback: Callable[[float], None] | None = None,
     ) -> None:
         super().__init__(env=env)
-        from korona.settings import default_categories
-
         self.categories = categories or default_categories()
         self.catalogue = Catalogue(self)
         self.on_first_feedback = on_first_feedback or (lambda _seconds: None)
@@ -88,7 +86,9 @@ class KoronaApplication(ServiceApplication):
         """A proposal; a proposer sees only its own."""
         proposal = self._load_proposal(proposal_id)
         meta = current_meta()
-        if meta.role == PROPOSER and proposal.submitted_by != _who(meta.agency, meta.user):
+        if meta.role == PROPOSER and proposal.submitted_by != proposer_identity(
+            meta.agency, meta.user
+        ):
             raise PermissionDeniedError("proposers see only the proposals they sent")
         if meta.role not in (*READERS, PROPOSER, AGENCY):
             raise PermissionDeniedError(
@@ -102,7 +102,7 @@ class KoronaApplication(ServiceApplication):
         meta = current_meta()
         found = self.catalogue.proposals(state, category_code, working_group)
         if meta.role == PROPOSER:
-            me = _who(meta.agency, meta.user)
+            me = proposer_identity(meta.agency, meta.user)
             return [s for s in found if s.submitted_by == me]
         if meta.role not in READERS:
             raise PermissionDeniedError(
@@ -129,6 +129,16 @@ class KoronaApplication(ServiceApplication):
             return
         with contextlib.suppress(IntegrityError):  # another replica opened it first
             self.save(FundingEnvelope(KORONA_2020, KORONA_2020_NAME, KORONA_2020_TOTAL_NOK))
+
+    def note_overlaps(self, p: Proposal) -> None:
+        """Record on a new proposal what it looks like: the candidates above the threshold."""
+        matches = self.catalogue.similar(proposal_text(p), exclude=proposal_key(p.proposal_id))
+        p.note_overlaps(
+            [
+                {"key": m.key, "kind": m.kind, "title": m.title, "score": round(m.score, 4)}
+                for m in matches
+            ]
+        )
 
     # --- triage (office) -------------------------------------------------------------------
 
@@ -204,12 +214,9 @@ class KoronaApplication(ServiceApplication):
 
     def give_feedback(self, proposal_id: str, kind: str, text: str) -> Proposal:
         require_role("giving feedback to a proposer", OFFICE, WORKING_GROUP)
-        reason = ""
-
-        def change(p: Proposal) -> None:
-            self._feedback(p, kind, reason=reason, text=text, sent_at=now())
-
-        return self._change(proposal_id, change)
+        return self._change(
+            proposal_id, lambda p: self._feedback(p, kind, text=text, sent_at=now())
+        )
 
     def _feedback(
         self, p: Proposal, kind: str, *, reason: str = "", text: str = "", sent_at: datetime
@@ -275,14 +282,14 @@ class KoronaApplication(ServiceApplication):
             received_at=at,
             receipt_id="",
             category_name=category.name if category else "",
-            submitted_by=_who(meta.agency, meta.user),
+            submitted_by=proposer_identity(meta.agency, meta.user),
             source="netlist",
         )
-        p.note_overlaps(_as_dicts(self.catalogue.similar(_text(p), exclude=None)))
+        self.note_overlaps(p)
         why = f"Prioritert tiltak i nettolisten ({source})" if source else "Nettolisten"
         p.route(category.working_group if category else "", why)
         p.assess(
-            [{"criterion": c, "met": True, "reason": why} for c in _CRITERIA],
+            [{"criterion": c.value, "met": True, "reason": why} for c in Criterion],
             Recommendation.PRIORITISE,
             why,
             p.working_group,
@@ -373,20 +380,6 @@ class KoronaApplication(ServiceApplication):
         raise ConflictError("these proposals are changing too often; retry")
 
 
-_CRITERIA = ("supports_covid_work", "benefit_in_2020", "feasible", "no_overlap")
-
-
-def _who(agency: str, user: str) -> str:
+def proposer_identity(agency: str, user: str) -> str:
     """The identity a proposer is known by: agency (organisation) and user."""
     return f"{agency}/{user}"
-
-
-def _text(p: Proposal) -> str:
-    return " ".join(x for x in (p.title, p.description, p.need) if x)
-
-
-def _as_dicts(matches: Sequence[Match]) -> list[dict[str, Any]]:
-    return [
-        {"key": m.key, "kind": m.kind, "title": m.title, "score": round(m.score, 4)}
-        for m in matches
-    ]

@@ -11,6 +11,7 @@ restart rebuilds everything from the store.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -126,6 +127,14 @@ class Catalogue:
                 and (not working_group or s.working_group == working_group)
             ]
         return sorted(found, key=lambda s: (s.received_at, s.proposal_id))
+
+    def titles(self, proposal_ids: Iterable[str]) -> dict[str, str]:
+        """The titles of the proposals named, where known."""
+        self.catch_up()
+        with self._lock:
+            return {
+                pid: self._summaries[pid].title for pid in proposal_ids if pid in self._summaries
+            }
 
     def similar(
         self, text: str, *, exclude: str | None = None, limit: int | None = None

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from backbone import validation as check
+from backbone.domain import current_meta
 from backbone.errors import Violations
 from eportfolio.korona.v1 import korona_pb2 as pb
 from eportfolio.korona.v1 import korona_pb2_grpc
@@ -118,7 +119,7 @@ def funding_pb(line: dict[str, int]) -> pb.Funding:
     )
 
 
-def proposal_pb(p: Proposal, envelope: FundingEnvelope | None, caller_role: str) -> pb.Proposal:
+def proposal_pb(p: Proposal, caller_role: str) -> pb.Proposal:
     message = pb.Proposal(
         proposal_id=p.proposal_id,
         title=p.title,
@@ -180,8 +181,8 @@ def proposal_pb(p: Proposal, envelope: FundingEnvelope | None, caller_role: str)
                 note=p.status_note,
             )
         )
-    if envelope is not None and caller_role != PROPOSER:
-        message.funding.CopyFrom(funding_pb(envelope.line(p.proposal_id)))
+    if caller_role != PROPOSER:
+        message.funding.CopyFrom(funding_pb(p.funding))
     return message
 
 
@@ -242,11 +243,7 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
         return await asyncio.to_thread(fn, *args)
 
     def _proposal(self, p: Proposal) -> pb.Proposal:
-        from backbone.domain import current_meta
-
-        role = current_meta().role
-        envelope = self.app.envelope() if role != PROPOSER else None
-        return proposal_pb(p, envelope, role)
+        return proposal_pb(p, current_meta().role)
 
     async def _answer(self, fn: Any, *args: Any) -> pb.Proposal:
         def call() -> pb.Proposal:
@@ -390,7 +387,6 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
     ) -> pb.NetList:
         def build() -> pb.NetList:
             found = self.app.list_proposals(State.PRIORITISED, "", "")
-            envelope = self.app.envelope()
             lines = []
             for s in sorted(found, key=lambda s: s.title.lower()):
                 p = self.app.get_proposal(s.proposal_id)
@@ -402,7 +398,7 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
                         implementation_status=STATUS_PB[
                             p.implementation_status or ImplementationStatus.PLANNED
                         ],
-                        funding=funding_pb(envelope.line(p.proposal_id)),
+                        funding=funding_pb(p.funding),
                         promoted=p.promoted,
                     )
                 )

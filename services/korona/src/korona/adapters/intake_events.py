@@ -11,8 +11,8 @@ from backbone.consumer import Delivery
 from backbone.domain import current_meta
 from backbone.sinks import UnitOfWork
 from contracts import intake as c
-from korona.application import KoronaApplication, _as_dicts, _who
-from korona.catalogue import candidate_of, proposal_key, proposal_text
+from korona.application import KoronaApplication, proposer_identity
+from korona.catalogue import candidate_of
 from korona.domain import Proposal
 from korona.domain.feedback import feedback_text, overlap_note
 
@@ -44,12 +44,9 @@ class ProposalArrivals:
             category_name=self.app.categories.name_of(p.category_code),
             received_at=p.received_at,
             receipt_id=p.receipt_id,
-            submitted_by=_who(meta.agency, meta.user),
+            submitted_by=proposer_identity(meta.agency, meta.user),
         )
-        matches = self.app.catalogue.similar(
-            proposal_text(proposal), exclude=proposal_key(p.proposal_id)
-        )
-        proposal.note_overlaps(_as_dicts(matches))
+        self.app.note_overlaps(proposal)
         ack = feedback_text("received", proposal.title) + overlap_note(proposal.overlaps)
         proposal.give_feedback("received", ack, p.received_at)
         uow.add(proposal)

@@ -14,7 +14,6 @@ say the same. Nothing here changes anything: only GET and HEAD are answered.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
+from backbone.validation import PERIOD
 from report_views.render import ReportFormat, render_korona, render_portfolio
 from report_views.render.html_report import korona_html, portfolio_html
 from report_views.report_json import korona_json, portfolio_json
@@ -35,7 +35,6 @@ from reporting.store import ReadModelStore
 log = logging.getLogger(__name__)
 
 OSLO = ZoneInfo("Europe/Oslo")
-PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
 DOWNLOADS = (ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.CSV, ReportFormat.JSON)
 MEDIA_TYPES = {
     ReportFormat.HTML: "text/html; charset=utf-8",
@@ -83,7 +82,7 @@ def parse_query(query_string: str) -> Query:
     """The page's parameters; :class:`BadParameterError` naming the first one that is wrong."""
     params = {k: v[-1].strip() for k, v in parse_qs(query_string, keep_blank_values=True).items()}
     period = params.get("period") or None
-    if period is not None and not _is_period(period):
+    if period is not None and not PERIOD.fullmatch(period):
         raise BadParameterError(
             "period", f"«{period[:20]}» er ikke en rapporteringsperiode (ÅÅÅÅ-MM)."
         )
@@ -100,10 +99,6 @@ def parse_query(query_string: str) -> Query:
         names = ", ".join(f.value for f in (ReportFormat.HTML, *DOWNLOADS))
         raise BadParameterError("format", f"Formatet «{fmt_text[:20]}» finnes ikke; bruk {names}.")
     return Query(period, moment, axis == "recorded", fmt)
-
-
-def _is_period(text: str) -> bool:
-    return re.fullmatch(PERIOD_PATTERN, text) is not None
 
 
 def _moment(text: str) -> datetime | None:
