@@ -42,6 +42,7 @@ from korona.domain.proposal import (
     ImplementationStatus,
     Recommendation,
     State,
+    proposer_identity,
 )
 from korona.overlap import Match
 from korona.settings import default_categories
@@ -378,8 +379,3 @@ class KoronaApplication(ServiceApplication):
                 continue
             return changed, unchanged
         raise ConflictError("these proposals are changing too often; retry")
-
-
-def proposer_identity(agency: str, user: str) -> str:
-    """The identity a proposer is known by: agency (organisation) and user."""
-    return f"{agency}/{user}"

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
 from assessment.domain import Measure, Segment
+from assessment.domain.measure import UNNAMED_MEASURE, NamesTheMeasure
 from backbone.outbox import Outgoing
 from contracts import assessment as c
 from contracts import topics
 from contracts.common import BudgetLine
 
 
-def _payload(event: Any) -> BaseModel | None:
+def _payload(event: Any, measure_ids: Callable[[Any], int]) -> BaseModel | None:
     if isinstance(event, Measure.Registered):
         return c.MeasureRegistered(
             measure_id=event.measure_id,
@@ -54,11 +56,20 @@ def _payload(event: Any) -> BaseModel | None:
             **(event.notes or {}),
             missing_focus=event.missing_focus or [],
         )
-    return _decision_payload(event)
+    if isinstance(event, Measure.ReminderIssued):
+        return c.ReportReminderIssued(
+            measure_id=event.measure_id,
+            responsible_agency=event.responsible_agency,
+            period=event.period,
+            deadline=event.deadline,
+            kind=event.kind,
+        )
+    if isinstance(event, NamesTheMeasure):
+        return _decision_payload(event, event.measure_id or measure_ids(event))
+    return None
 
 
-def _decision_payload(event: Any) -> BaseModel | None:  # noqa: PLR0911
-    mid: int = getattr(event, "measure_id", 0)
+def _decision_payload(event: Any, mid: int) -> BaseModel | None:  # noqa: PLR0911
     if isinstance(event, Measure.StatusReportRefused):
         return c.StatusReportRefused(
             measure_id=mid, period=event.period, receipt_id=event.receipt_id, reason=event.reason
@@ -91,14 +102,6 @@ def _decision_payload(event: Any) -> BaseModel | None:  # noqa: PLR0911
             decision=event.decision,
             period=event.period,
         )
-    if isinstance(event, Measure.ReminderIssued):
-        return c.ReportReminderIssued(
-            measure_id=mid,
-            responsible_agency=event.responsible_agency,
-            period=event.period,
-            deadline=event.deadline,
-            kind=event.kind,
-        )
     if isinstance(event, Measure.Completed):
         return c.MeasureLeft(
             measure_id=mid,
@@ -122,17 +125,42 @@ def _decision_payload(event: Any) -> BaseModel | None:  # noqa: PLR0911
     return None
 
 
-def translate(event: Any) -> Outgoing | None:
-    payload = _payload(event)
-    if payload is None:
-        return None
-    return Outgoing(
-        topic=topics.ASSESSMENT_MEASURE,
-        event_type=type(payload).__name__,
-        schema_version=1,
-        payload=payload.model_dump(mode="json"),
-        occurred_at=_occurred_at(event),
-    )
+def translate_with(measure_ids: Callable[[Any], int]) -> Callable[[Any], Outgoing | None]:
+    """A translator; ``measure_ids(event)`` names the measure of an event stored before its
+    kind named it (v1 of :class:`NamesTheMeasure`; pass :class:`MeasureIds`)."""
+
+    def translate(event: Any) -> Outgoing | None:
+        payload = _payload(event, measure_ids)
+        if payload is None:
+            return None
+        return Outgoing(
+            topic=topics.ASSESSMENT_MEASURE,
+            event_type=type(payload).__name__,
+            schema_version=1,
+            payload=payload.model_dump(mode="json"),
+            occurred_at=_occurred_at(event),
+        )
+
+    return translate
+
+
+translate = translate_with(lambda _event: UNNAMED_MEASURE)
+"""Publishes an event stored before its kind named the measure with ``measure_id`` 0."""
+
+
+class MeasureIds:
+    """The measure id of an event's stream (read once from its ``Registered`` event)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._ids: dict[Any, int] = {}
+
+    def __call__(self, event: Any) -> int:
+        originator = event.originator_id
+        if originator not in self._ids:
+            first = self.app.repository.get(originator, version=1)
+            self._ids[originator] = int(first.measure_id)
+        return self._ids[originator]
 
 
 def _occurred_at(event: Any) -> Any:

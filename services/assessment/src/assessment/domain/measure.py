@@ -23,29 +23,153 @@ from backbone.errors import ConflictError, FieldViolation, ValidationError
 IN_PORTFOLIO = {Lifecycle.ACTIVE}
 NOTE_FIELDS = ("progress", "obstacles", "experiences", "dependency_notes")
 UNDECIDED = {Lifecycle.SUBMITTED, Lifecycle.CANDIDATE}
+UNNAMED_MEASURE = 0
+"""The ``measure_id`` of an event stored before its kind named the measure (see
+:class:`NamesTheMeasure`): the measure is the stream's, whose ``Registered`` event names it."""
+
+
+class NamesTheMeasure(TracedAggregate.Event):
+    """A change to a measure that names the measure (for the contract it is published as).
+
+    v2 names it. v1 (stored without a class_version, before ecb4389) did not: it reads
+    as :data:`UNNAMED_MEASURE`. Nothing in the aggregate depends on it.
+    """
+
+    class_version = 2
+    measure_id: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("measure_id", UNNAMED_MEASURE)
 
 
 class Measure(TracedAggregate):
     """One measure: who owns it, where it stands, and every status report it sent."""
 
-    # Event classes the @event decorators below create (declared for type checkers).
-    Registered: ClassVar[type[Any]]
-    StatusReportRecorded: ClassVar[type[Any]]
-    StatusReportRefused: ClassVar[type[Any]]
-    CriteriaAssessed: ClassVar[type[Any]]
-    Included: ClassVar[type[Any]]
-    NotIncluded: ClassVar[type[Any]]
-    SegmentChanged: ClassVar[type[Any]]
-    Completed: ClassVar[type[Any]]
-    Paused: ClassVar[type[Any]]
-    Withdrawn: ClassVar[type[Any]]
+    # Created by its @event decorator below (declared for type checkers).
     ReminderIssued: ClassVar[type[Any]]
+
+    class Registered(TracedAggregate.Created):
+        """The measure came to assessment: submitted, announced, or from a historical table.
+
+        v2 holds every field. v1 (stored without a class_version) lacked the planned
+        figures, dependencies, checklist, proposed segment and operating cost before
+        ecb4389, ``candidate_for`` before 7ed00fe and ``registered_at`` before b10f6b7.
+        """
+
+        class_version = 2
+        measure_id: int
+        name: str
+        description: str
+        responsible_agency: str
+        owner: str
+        strategic_area: str
+        in_portfolio_since: str | None
+        receipt_id: str
+        planned_start: str | None = None
+        planned_end: str | None = None
+        planned_budget: list[dict[str, Any]] | None = None
+        depends_on: list[int] | None = None
+        checklist: list[dict[str, Any]] | None = None
+        proposed_segment: str | None = None
+        operating_cost_nok_per_year: int = 0
+        candidate_for: int | None = None
+        registered_at: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            for name, absent in (
+                ("planned_start", None),
+                ("planned_end", None),
+                ("planned_budget", []),
+                ("depends_on", []),
+                ("checklist", []),
+                ("proposed_segment", None),
+                ("operating_cost_nok_per_year", 0),
+                ("candidate_for", None),
+                ("registered_at", None),  # None: when it was recorded (the timestamp)
+            ):
+                state.setdefault(name, absent)
+
+    class StatusReportRecorded(TracedAggregate.Event):
+        """A status report the measure took.
+
+        v2 holds every field. v1 (stored without a class_version) lacked
+        ``explanation_missing`` and ``correction`` before 7ed00fe, the notes and
+        ``missing_focus`` before e8a8b58 and ``reported_at`` before b10f6b7. A missing
+        explanation follows from the report itself; whether it corrected an earlier
+        report for its period follows from the measure, and is taken from there on replay.
+        """
+
+        class_version = 2
+        measure_id: int
+        period: str
+        status: str | None
+        risk: str | None
+        budget: list[dict[str, int]]
+        explanation: str
+        receipt_id: str
+        explanation_missing: bool
+        correction: bool
+        notes: dict[str, str] | None = None
+        missing_focus: list[str] | None = None
+        reported_at: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault(
+                "explanation_missing",
+                "red" in (state["status"], state["risk"]) and not state["explanation"].strip(),
+            )
+            state.setdefault("correction", False)  # see _status_report_recorded
+            state.setdefault("notes", {})
+            state.setdefault("missing_focus", [])  # the focus was not asked for yet
+            state.setdefault("reported_at", None)  # None: when it was recorded
+
+    class StatusReportRefused(NamesTheMeasure):
+        receipt_id: str
+        period: str
+        reason: str
+
+    class CriteriaAssessed(NamesTheMeasure):
+        criteria_version: str
+        results: list[dict[str, Any]]
+        all_met: bool
+
+    class Included(NamesTheMeasure):
+        segment: str
+        period: str
+        reason: str
+        decision: str
+
+    class NotIncluded(NamesTheMeasure):
+        reason: str
+
+    class SegmentChanged(NamesTheMeasure):
+        from_segment: str | None
+        to_segment: str
+        reason: str
+        decision: str
+        period: str
+
+    class Completed(NamesTheMeasure):
+        period: str
+        way_forward: str
+        reason: str
+
+    class Paused(NamesTheMeasure):
+        period: str
+        reason: str
+
+    class Withdrawn(NamesTheMeasure):
+        period: str
+        reason: str
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
         return stable_id("measure", measure_id)
 
-    @event("Registered")
+    @event(Registered)
     def __init__(
         self,
         measure_id: int,
@@ -169,7 +293,7 @@ class Measure(TracedAggregate):
             return "a red status or risk needs an explanation"
         return ""
 
-    @event("StatusReportRecorded")
+    @event(StatusReportRecorded)
     def _status_report_recorded(
         self,
         measure_id: int,
@@ -186,6 +310,8 @@ class Measure(TracedAggregate):
         reported_at: datetime | None = None,
     ) -> None:
         self.receipts.add(receipt_id)
+        # A report for a period reported before corrects it (v1 events did not say so).
+        correction = correction or period in self.status_reports
         self.status_reports[period] = {
             **dict.fromkeys(NOTE_FIELDS, ""),
             **(notes or {}),
@@ -200,7 +326,7 @@ class Measure(TracedAggregate):
             "correction": correction,
         }
 
-    @event("StatusReportRefused")
+    @event(StatusReportRefused)
     def _status_report_refused(
         self, measure_id: int, receipt_id: str, period: str, reason: str
     ) -> None:
@@ -257,7 +383,7 @@ class Measure(TracedAggregate):
             all_met=all(r["met"] for r in results),
         )
 
-    @event("CriteriaAssessed")
+    @event(CriteriaAssessed)
     def _criteria_assessed(
         self, measure_id: int, criteria_version: str, results: list[dict[str, Any]], all_met: bool
     ) -> None:
@@ -289,7 +415,7 @@ class Measure(TracedAggregate):
             decision=decision,
         )
 
-    @event("Included")
+    @event(Included)
     def _included(
         self, measure_id: int, segment: str, period: str, reason: str, decision: str
     ) -> None:
@@ -307,7 +433,7 @@ class Measure(TracedAggregate):
             )
         self._not_included(measure_id=self.measure_id, reason=reason)
 
-    @event("NotIncluded")
+    @event(NotIncluded)
     def _not_included(self, measure_id: int, reason: str) -> None:
         self.lifecycle = Lifecycle.NOT_INCLUDED
         self.rejection_reason = reason
@@ -339,7 +465,7 @@ class Measure(TracedAggregate):
             period=period,
         )
 
-    @event("SegmentChanged")
+    @event(SegmentChanged)
     def _segment_changed(
         self,
         measure_id: int,
@@ -360,7 +486,7 @@ class Measure(TracedAggregate):
             measure_id=self.measure_id, period=period, way_forward=way_forward, reason=reason
         )
 
-    @event("Completed")
+    @event(Completed)
     def _completed(self, measure_id: int, period: str, way_forward: str, reason: str) -> None:
         self.lifecycle = Lifecycle.COMPLETED
         self.left_after = period
@@ -370,7 +496,7 @@ class Measure(TracedAggregate):
         self._require_active("paused")
         self._paused(measure_id=self.measure_id, period=period, reason=reason)
 
-    @event("Paused")
+    @event(Paused)
     def _paused(self, measure_id: int, period: str, reason: str) -> None:
         self.lifecycle = Lifecycle.PAUSED
         self.left_after = period
@@ -383,7 +509,7 @@ class Measure(TracedAggregate):
             )
         self._withdrawn(measure_id=self.measure_id, period=period, reason=reason)
 
-    @event("Withdrawn")
+    @event(Withdrawn)
     def _withdrawn(self, measure_id: int, period: str, reason: str) -> None:
         if self.lifecycle in IN_PORTFOLIO | {Lifecycle.PAUSED}:
             self.left_after = self.left_after or period

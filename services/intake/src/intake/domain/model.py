@@ -19,15 +19,85 @@ from backbone.domain import TracedAggregate, stable_id
 class MeasureIntake(TracedAggregate):
     """Everything agencies have submitted about one measure, in the order received."""
 
-    # Event classes the @event decorators below create (declared for type checkers).
-    MeasureSubmitted: ClassVar[type[Any]]
-    StatusReportSubmitted: ClassVar[type[Any]]
+    class MeasureSubmitted(TracedAggregate.Created):
+        """A measure as its agency submitted it.
+
+        v2 holds every field. v1 (stored without a class_version) lacked the planned
+        figures, dependencies, checklist, proposed segment, operating cost and candidacy
+        before ecb4389, and ``reported_at`` before b10f6b7: none of them was given then.
+        """
+
+        class_version = 2
+        measure_id: int
+        receipt_id: str
+        received_at: datetime
+        name: str
+        description: str
+        responsible_agency: str
+        owner: str
+        strategic_area: str
+        in_portfolio_since: str | None
+        planned_start: str | None = None
+        planned_end: str | None = None
+        budget: list[dict[str, Any]] | None = None
+        depends_on: list[int] | None = None
+        checklist: list[dict[str, Any]] | None = None
+        proposed_segment: str | None = None
+        operating_cost_nok_per_year: int = 0
+        candidate_for: int | None = None
+        reported_at: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            for name, absent in (
+                ("planned_start", None),
+                ("planned_end", None),
+                ("budget", []),
+                ("depends_on", []),
+                ("checklist", []),
+                ("proposed_segment", None),
+                ("operating_cost_nok_per_year", 0),
+                ("candidate_for", None),
+                ("reported_at", None),  # None: at its receipt (``received_at``)
+            ):
+                state.setdefault(name, absent)
+
+    class StatusReportSubmitted(TracedAggregate.Event):
+        """A status report as its agency sent it.
+
+        v2 holds every field. v1 (stored without a class_version) lacked ``historical``
+        before ecb4389, the notes the segment's focus asks for before e8a8b58 and
+        ``reported_at`` before b10f6b7.
+        """
+
+        class_version = 2
+        measure_id: int
+        receipt_id: str
+        received_at: datetime
+        period: str
+        status: str | None
+        risk: str | None
+        budget: list[dict[str, Any]]
+        explanation: str
+        historical: bool = False
+        progress: str = ""
+        obstacles: str = ""
+        experiences: str = ""
+        dependency_notes: str = ""
+        reported_at: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("historical", False)
+            for note in ("progress", "obstacles", "experiences", "dependency_notes"):
+                state.setdefault(note, "")
+            state.setdefault("reported_at", None)
 
     @staticmethod
     def create_id(measure_id: int) -> UUID:
         return stable_id("measure-intake", measure_id)
 
-    @event("MeasureSubmitted")
+    @event(MeasureSubmitted)
     def __init__(
         self,
         measure_id: int,
@@ -54,7 +124,7 @@ class MeasureIntake(TracedAggregate):
         self.responsible_agency = responsible_agency
         self.status_reports = 0
 
-    @event("StatusReportSubmitted")
+    @event(StatusReportSubmitted)
     def submit_status_report(
         self,
         measure_id: int,

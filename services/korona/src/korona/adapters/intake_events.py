@@ -11,10 +11,11 @@ from backbone.consumer import Delivery
 from backbone.domain import current_meta
 from backbone.sinks import UnitOfWork
 from contracts import intake as c
-from korona.application import KoronaApplication, proposer_identity
+from korona.application import KoronaApplication
 from korona.catalogue import candidate_of
 from korona.domain import Proposal
 from korona.domain.feedback import feedback_text, overlap_note
+from korona.domain.proposal import proposer_identity
 
 HANDLED = {"ProposalSubmitted"}
 

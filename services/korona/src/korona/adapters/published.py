@@ -52,11 +52,11 @@ def _registered(e: Any) -> Outgoing:
             organisation=e.organisation,
             organisation_type=e.organisation_type,
             category_code=e.category_code,
-            category_name=getattr(e, "category_name", ""),
+            category_name=e.category_name,
             target_groups=e.target_groups,
             received_at=e.received_at,
             receipt_id=e.receipt_id,
-            source=getattr(e, "source", "intake"),
+            source=e.source,
         ),
         e.received_at,
     )

@@ -69,6 +69,11 @@ DECISION_STATE = {
 }
 
 
+def proposer_identity(agency: str, user: str) -> str:
+    """The identity a proposer is known by: agency (organisation) and user."""
+    return f"{agency}/{user}"
+
+
 def _required(value: str, field: str) -> None:
     if not value.strip():
         raise ValidationError(FieldViolation(field, "is required"))
@@ -77,8 +82,42 @@ def _required(value: str, field: str) -> None:
 class Proposal(TracedAggregate):
     """One proposal and everything decided about it."""
 
+    class Registered(TracedAggregate.Created):
+        """A proposal arrived (from intake, or as a measure of the net list).
+
+        v2 holds every field. v1 (stored without a class_version, before d49bbc6) came
+        only from intake and lacked ``category_name``, ``submitted_by`` and ``source``:
+        its category was not named, and its proposer is the one who submitted it to
+        intake, whom the event's ``meta`` names.
+        """
+
+        class_version = 2
+        proposal_id: str
+        title: str
+        description: str
+        proposer: str
+        organisation: str
+        organisation_type: str | None
+        contact: str
+        need: str
+        target_groups: list[str]
+        category_code: str
+        received_at: datetime
+        receipt_id: str
+        category_name: str = ""
+        submitted_by: str = ""
+        source: str = "intake"
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            meta = state.get("meta") or {}
+            state.setdefault("category_name", "")
+            state.setdefault(
+                "submitted_by", proposer_identity(meta.get("agency", ""), meta.get("user", ""))
+            )
+            state.setdefault("source", "intake")
+
     # Event classes the @event decorators below create (declared for type checkers).
-    Registered: ClassVar[type[Any]]
     OverlapsFound: ClassVar[type[Any]]
     Categorised: ClassVar[type[Any]]
     Routed: ClassVar[type[Any]]
@@ -94,7 +133,7 @@ class Proposal(TracedAggregate):
     def create_id(proposal_id: str) -> UUID:
         return stable_id("proposal", proposal_id)
 
-    @event("Registered")
+    @event(Registered)
     def __init__(
         self,
         proposal_id: str,
