@@ -10,17 +10,25 @@ turns what those calls raise into the status a caller should see:
 
 Caller identity and the correlation id come from request metadata (``x-agency``,
 ``x-user``, ``x-role``, ``x-correlation-id``) and are put in the event context, so
-every event a request causes records them.
+every event a request causes records them; the correlation id (generated when the
+caller sent none) comes back in the trailing metadata of every answer.
+
+With a :class:`~backbone.audit.calls.CallLog`, every call answered (health checks and
+reflection aside) is recorded in the service's hash-chained call log: who, what, when,
+the status code, the correlation id, the duration and the peer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import grpc
 from eventsourcing.persistence import IntegrityError, PersistenceError
@@ -31,6 +39,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
+from backbone.audit.calls import CallInfo, CallLog, utc_timestamp
 from backbone.domain import EventMeta, _current_meta
 from backbone.errors import (
     AlreadyExistsError,
@@ -93,11 +102,143 @@ def meta_from(context: grpc.aio.ServicerContext[Any, Any]) -> EventMeta:
     )
 
 
-class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    """Sets the event context, maps errors to statuses and records metrics per call."""
+UNAUDITED_SERVICES = frozenset(
+    {
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+        "grpc.reflection.v1.ServerReflection",
+    }
+)
+"""Services whose calls the call log leaves out: probes and tooling, not anyone's acts."""
 
-    def __init__(self, metrics: ServiceMetrics) -> None:
+
+def _code_name(context: grpc.aio.ServicerContext[Any, Any], default: str) -> str:
+    """The status code the handler set on ``context`` (by ``set_code`` or an abort)."""
+    code = context.code()
+    if code is None:
+        return default
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    try:  # an int, as some versions keep it
+        return code_pb2.Code.Name(int(code))
+    except (TypeError, ValueError):
+        return default
+
+
+def _ascii(value: str) -> str:
+    """A metadata value: printable ASCII as it is, anything else percent-encoded."""
+    return value if value.isascii() and value.isprintable() else quote(value, safe="")
+
+
+class _Call:
+    """One call in the interceptor: its actor in the event context, its metrics and
+    its record in the call log."""
+
+    def __init__(
+        self,
+        interceptor: ServiceInterceptor,
+        full_method: str,
+        audited: bool,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> None:
+        self.interceptor = interceptor
+        self.full_method = full_method
+        self.method = full_method.rsplit("/", 1)[-1]
+        self.audited = audited
+        self.context = context
+        self.at = utc_timestamp()
+        self.started = time.perf_counter()
+        self.meta = meta_from(context)
+        self.code = "OK"
+        self.cancelled = False
+        self._token = _current_meta.set(self.meta)
+        # Also what an abort of the handler's own (without trailing metadata) sends.
+        context.set_trailing_metadata((self._correlation(),))
+
+    async def failed(self, exc: Exception) -> None:
+        """Turn ``exc`` into the status the caller sees (raises the abort), or note the
+        status an abort of the handler's own carried (the caller re-raises it)."""
+        context = self.context
+        if isinstance(exc, grpc.aio.AbortError):
+            self.code = _code_name(context, "UNKNOWN")
+            return
+        status = status_for(exc)
+        self.code = code_pb2.Code.Name(status.code)
+        if status.code == code_pb2.INTERNAL:
+            log.exception("%s failed (correlation %s)", self.method, self.meta.correlation_id)
+        elif status.code == code_pb2.UNAVAILABLE:
+            log.warning("%s unavailable: %r", self.method, exc)
+        # The status details travel in the trailing metadata; the correlation id beside them.
+        grpc_status = rpc_status.to_status(status)
+        await context.abort(
+            grpc_status.code,
+            grpc_status.details,
+            trailing_metadata=(*grpc_status.trailing_metadata, self._correlation()),
+        )
+
+    def succeeded(self) -> None:
+        """The handler returned: its code (OK unless it set one), and the correlation id
+        in the trailing metadata, next to what the handler put there."""
+        self.code = _code_name(self.context, "OK")
+        trailing = tuple(self.context.trailing_metadata() or ())
+        if not any(key == "x-correlation-id" for key, _ in trailing):
+            self.context.set_trailing_metadata((*trailing, self._correlation()))
+
+    def _correlation(self) -> tuple[str, str]:
+        return ("x-correlation-id", _ascii(self.meta.correlation_id))
+
+    def went_away(self) -> None:
+        """The call was cancelled: the client went away, or its deadline passed."""
+        remaining = None
+        with contextlib.suppress(Exception):
+            remaining = self.context.time_remaining()
+        self.code = "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
+        self.cancelled = True
+
+    async def end(self) -> None:
+        # A streaming handler's generator may be closed from another task (the client
+        # went away): then its context variable is not ours to reset.
+        with contextlib.suppress(ValueError):
+            _current_meta.reset(self._token)
+        seconds = time.perf_counter() - self.started
+        metrics = self.interceptor.metrics
+        metrics.grpc_requests.labels(self.method, self.code).inc()
+        metrics.grpc_latency.labels(self.method).observe(seconds)
+        call_log = self.interceptor.call_log
+        if call_log is None or not self.audited:
+            return
+        info = CallInfo(
+            at=self.at,
+            method=self.full_method,
+            agency=self.meta.agency,
+            user=self.meta.user,
+            role=self.meta.role,
+            outcome=self.code,
+            correlation_id=self.meta.correlation_id,
+            duration_ms=round(seconds * 1000, 3),
+            peer=self._peer(),
+        )
+        if self.cancelled:
+            call_log.submit(info)  # nobody waits for the answer; don't hold the cancellation
+        else:
+            await call_log.record(info)
+
+    def _peer(self) -> str:
+        try:
+            return str(self.context.peer() or "")
+        except Exception:  # the call is gone
+            return ""
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    """Sets the event context, maps errors to statuses, records metrics per call and,
+    with a call log, records every call answered (health and reflection aside).
+
+    Wraps unary-unary and unary-stream methods (the only kinds the contracts have)."""
+
+    def __init__(self, metrics: ServiceMetrics, call_log: CallLog | None = None) -> None:
         self.metrics = metrics
+        self.call_log = call_log
 
     async def intercept_service(
         self,
@@ -105,42 +246,72 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
-        method = handler_call_details.method.rsplit("/", 1)[-1]
-        inner: Any = handler.unary_unary
-        metrics = self.metrics
+        full_method = handler_call_details.method.lstrip("/")
+        audited = full_method.rsplit("/", 1)[0] not in UNAUDITED_SERVICES
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(handler.unary_unary, full_method, audited),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            inner = handler.unary_stream
+            behaviour = (
+                self._unary(inner, full_method, audited)  # writes with context.write()
+                if inspect.iscoroutinefunction(inner)
+                else self._stream(inner, full_method, audited)
+            )
+            return grpc.unary_stream_rpc_method_handler(
+                behaviour,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
 
+    def _unary(
+        self, inner: Any, full_method: str, audited: bool
+    ) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]:
         async def behaviour(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            started = time.perf_counter()
-            meta = meta_from(context)
-            token = _current_meta.set(meta)
-            code = "OK"
+            call = _Call(self, full_method, audited, context)
             try:
-                return await inner(request, context)
+                response = await inner(request, context)
+                call.succeeded()
+                return response
             except Exception as exc:
-                if isinstance(exc, grpc.aio.AbortError):
-                    code = context.code().name if context.code() else "UNKNOWN"
-                    raise
-                status = status_for(exc)
-                code = code_pb2.Code.Name(status.code)
-                if status.code == code_pb2.INTERNAL:
-                    log.exception("%s failed (correlation %s)", method, meta.correlation_id)
-                elif status.code == code_pb2.UNAVAILABLE:
-                    log.warning("%s unavailable: %r", method, exc)
-                context.set_trailing_metadata((("x-correlation-id", meta.correlation_id),))
-                await context.abort_with_status(rpc_status.to_status(status))
-                raise  # unreachable: abort raises
+                await call.failed(exc)
+                raise
+            except asyncio.CancelledError:
+                call.went_away()
+                raise
             finally:
-                _current_meta.reset(token)
-                metrics.grpc_requests.labels(method, code).inc()
-                metrics.grpc_latency.labels(method).observe(time.perf_counter() - started)
+                await call.end()
 
-        return grpc.unary_unary_rpc_method_handler(
-            behaviour,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return behaviour
+
+    def _stream(
+        self, inner: Any, full_method: str, audited: bool
+    ) -> Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]:
+        async def behaviour(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            call = _Call(self, full_method, audited, context)
+            try:
+                async with contextlib.aclosing(inner(request, context)) as responses:
+                    async for response in responses:
+                        yield response
+                call.succeeded()
+            except Exception as exc:
+                await call.failed(exc)
+                raise
+            except (asyncio.CancelledError, GeneratorExit):
+                call.went_away()
+                raise
+            finally:
+                await call.end()
+
+        return behaviour
 
 
 class GrpcServer:
@@ -154,9 +325,10 @@ class GrpcServer:
         registrations: Sequence[Registration],
         metrics: ServiceMetrics,
         max_message_bytes: int = 4 * 1024 * 1024,
+        call_log: CallLog | None = None,
     ) -> None:
         self.server = grpc.aio.server(
-            interceptors=[ServiceInterceptor(metrics)],
+            interceptors=[ServiceInterceptor(metrics, call_log)],
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),

@@ -60,6 +60,22 @@ class ServiceMetrics:
         self.consumer_retries = Counter(
             f"{s}_consumer_retries", "batch attempts that failed and were retried", registry=r
         )
+        self.audit_calls_recorded = Counter(
+            f"{s}_audit_calls_recorded", "gRPC calls written to the audit call log", registry=r
+        )
+        self.audit_call_write_failures = Counter(
+            f"{s}_audit_call_write_failures",
+            "attempts to write a batch of call records that failed (the batch is retried)",
+            registry=r,
+        )
+        self.audit_calls_dropped = Counter(
+            f"{s}_audit_calls_dropped",
+            "call records given up because the queue was full or the log had stopped",
+            registry=r,
+        )
+        self.audit_calls_pending = Gauge(
+            f"{s}_audit_calls_pending", "call records waiting to be written", registry=r
+        )
 
     def serve(self, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
         """Serve ``/metrics`` on a background thread; port 0 picks a free port."""

@@ -4,8 +4,9 @@ Each service's composition root builds a :class:`Service` from its settings; thi
 module starts the parts in a safe order and stops them gracefully on SIGTERM/SIGINT:
 the gRPC server first comes up (commands are accepted even while Kafka is away:
 they wait in the outbox), then Kafka parts connect in the background, retrying.
-On stop: health turns NOT_SERVING, in-flight RPCs get a grace period, consumers
-finish the batch in hand, the relay stops after its current batch.
+On stop: health turns NOT_SERVING, in-flight RPCs get a grace period, the call log
+writes what is queued, consumers finish the batch in hand, the relay stops after its
+current batch.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from wsgiref.simple_server import WSGIServer
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
+from backbone.audit.calls import CallLog
 from backbone.consumer import Sink, TrackedConsumer
 from backbone.epoch import BrokerEpoch, BrokerEpochError
 from backbone.grpc_server import GrpcServer, Registration
@@ -63,6 +65,8 @@ class Service:
     """Called with the running consumers once they are subscribed (e.g. for replays)."""
     web: WebSpec | None = None
     """Read-only pages the service serves over HTTP, besides ``/metrics`` (reporting's report)."""
+    call_log: CallLog | None = None
+    """Where every gRPC call the service answers is recorded (none: calls are not recorded)."""
 
 
 class ServiceRunner:
@@ -93,8 +97,14 @@ class ServiceRunner:
         if svc.web is not None:
             self._web_server, _ = serve_wsgi(svc.web)
             self.web_port = self._web_server.server_port
+        if svc.call_log is not None:
+            await svc.call_log.start()  # before the first call can come in
         self.grpc = GrpcServer(
-            host=s.grpc_host, port=s.grpc_port, registrations=svc.registrations, metrics=svc.metrics
+            host=s.grpc_host,
+            port=s.grpc_port,
+            registrations=svc.registrations,
+            metrics=svc.metrics,
+            call_log=svc.call_log,
         )
         await self.grpc.start()
         self._tasks.append(asyncio.create_task(self._start_kafka(), name=f"{svc.name}-kafka"))
@@ -212,6 +222,8 @@ class ServiceRunner:
         if self.grpc is not None:
             await self.grpc.set_serving(False)
             await self.grpc.stop(self.settings.shutdown_grace_s)
+        if self.service.call_log is not None:
+            await self.service.call_log.stop()  # writes the calls still queued
         if self._broker is not None:
             await self._broker.stop()  # waits for the batch in hand
             self._broker = None

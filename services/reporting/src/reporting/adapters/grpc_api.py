@@ -11,8 +11,8 @@ import grpc
 
 from backbone import validation as check
 from backbone.access import OFFICE, OPERATIONS
+from backbone.domain import current_meta
 from backbone.errors import Violations
-from backbone.grpc_server import meta_from
 from eportfolio.common.v1 import common_pb2
 from eportfolio.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from reporting.adapters.messages import SEGMENT, korona_message, portfolio_message
@@ -101,7 +101,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def RebuildProjections(  # noqa: N802
         self, request: reporting_pb2.RebuildProjectionsRequest, context: Any
     ) -> AsyncIterator[reporting_pb2.RebuildProgress]:
-        meta = meta_from(context)
+        meta = current_meta()  # set by the interceptor, with the recorded correlation id
         if meta.role not in (OFFICE, OPERATIONS):
             await context.abort(
                 grpc.StatusCode.PERMISSION_DENIED, "rebuilding is for the office or operations"
