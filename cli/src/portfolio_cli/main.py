@@ -1,9 +1,10 @@
 """The ``portfolio`` command: ``import``, ``measure``, ``korona``, ``calendar``, ``report``,
-``status`` and ``stack``."""
+``audit``, ``status`` and ``stack``."""
 
 from __future__ import annotations
 
 from portfolio_cli import (
+    cmd_audit,
     cmd_calendar,
     cmd_import,
     cmd_korona,
@@ -29,6 +30,7 @@ app.add_typer(cmd_korona.app, name="korona")
 app.command("calendar")(cmd_calendar.calendar)
 app.command("remind")(cmd_remind.remind)
 app.add_typer(cmd_report.app, name="report")
+app.add_typer(cmd_audit.app, name="audit")
 app.command("status")(cmd_status.status)
 app.add_typer(cmd_stack.app, name="stack")
 

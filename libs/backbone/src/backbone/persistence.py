@@ -14,8 +14,10 @@ from urllib.parse import unquote, urlparse
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, ProcessRecorder
+from eventsourcing.popo import POPOFactory
 from psycopg import sql
 
+from backbone.audit.recorders import AuditedPOPOProcessRecorder, AuditLogReader
 from backbone.settings import ServiceSettings
 
 
@@ -47,6 +49,7 @@ def eventsourcing_env(settings: ServiceSettings, schema_default: str) -> dict[st
         path.parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PROCESS_RECORDER_TOPIC": "backbone.audit.recorders:AuditedSQLiteProcessRecorder",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
@@ -55,6 +58,7 @@ def eventsourcing_env(settings: ServiceSettings, schema_default: str) -> dict[st
     ensure_postgres_schema(url, schema)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PROCESS_RECORDER_TOPIC": "backbone.audit.recorders:AuditedPostgresProcessRecorder",
         "POSTGRES_DBNAME": params["dbname"],
         "POSTGRES_HOST": params["host"],
         "POSTGRES_PORT": params["port"],
@@ -78,7 +82,19 @@ class ServiceApplication(Application):  # type: ignore[type-arg]
         super().__init__(env)
 
     def construct_recorder(self) -> ApplicationRecorder:
-        return self.factory.process_recorder()
+        # Every store writes the tamper-evident log with its events (backbone.audit).
+        if isinstance(self.factory, POPOFactory):
+            return AuditedPOPOProcessRecorder()
+        recorder = self.factory.process_recorder()
+        assert isinstance(recorder, AuditLogReader), "eventsourcing_env names the recorder"
+        return recorder
+
+    @property
+    def audit_log(self) -> AuditLogReader:
+        """The tamper-evident log of this application's store."""
+        recorder = self.recorder
+        assert isinstance(recorder, AuditLogReader)
+        return recorder
 
     @property
     def process_recorder(self) -> ProcessRecorder:

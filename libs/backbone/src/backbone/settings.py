@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     shutdown_grace_s: float = Field(default=5.0, ge=0)
 
+    audit_key_file: str = ""
+    """The PEM file of the Ed25519 key that signs the audit log's tree heads (created when
+    missing); empty: next to a SQLite database, else a key for this process only."""
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from assessment.adapters import intake_events, korona_events
+from assessment.adapters import audit, intake_events, korona_events
 from assessment.adapters.grpc_api import AssessmentServicer
-from assessment.adapters.published import translate
+from assessment.adapters.published import MeasureIds, translate_with
 from assessment.application import AssessmentApplication
 from assessment.settings import AssessmentSettings
+from backbone.audit.wiring import audit_parts
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import ConsumerSpec, Service
@@ -19,10 +20,16 @@ NAME = "assessment"
 
 def create_service(settings: AssessmentSettings) -> Service:
     app = AssessmentApplication(env=eventsourcing_env(settings, NAME))
+    metrics = ServiceMetrics(NAME)
+    translate = translate_with(MeasureIds(app))  # old decisions name their measure too
+    auditing = audit_parts(
+        NAME, settings, metrics, app=app, streams=audit.STREAMS, translate=translate
+    )
     return Service(
         name=NAME,
         settings=settings,
-        metrics=ServiceMetrics(NAME),
+        metrics=metrics,
+        call_log=auditing.call_log,
         app=app,
         translate=translate,
         published_topics=[topics.ASSESSMENT_MEASURE],
@@ -45,6 +52,7 @@ def create_service(settings: AssessmentSettings) -> Service:
                 assessment_pb2_grpc.add_AssessmentServiceServicer_to_server,
                 AssessmentServicer(app),
                 assessment_pb2.DESCRIPTOR.services_by_name["AssessmentService"].full_name,
-            )
+            ),
+            auditing.registration,
         ],
     )

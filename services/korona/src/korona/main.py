@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from prometheus_client import Histogram
 
+from backbone.audit.wiring import audit_parts
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import ConsumerSpec, Service
 from backbone.sinks import EventSourcedSink
 from contracts import topics
 from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
-from korona.adapters import assessment_events, intake_events
+from korona.adapters import assessment_events, audit, intake_events
 from korona.adapters.grpc_api import KoronaServicer
 from korona.adapters.published import ProposalIds, translate_with
 from korona.application import KoronaApplication
@@ -35,12 +36,17 @@ def create_service(settings: KoronaSettings) -> Service:
         on_first_feedback=first_feedback.observe,
     )
     arrivals = intake_events.ProposalArrivals(app)
+    translate = translate_with(ProposalIds(app))
+    auditing = audit_parts(
+        NAME, settings, metrics, app=app, streams=audit.STREAMS, translate=translate
+    )
     return Service(
         name=NAME,
         settings=settings,
         metrics=metrics,
+        call_log=auditing.call_log,
         app=app,
-        translate=translate_with(ProposalIds(app)),
+        translate=translate,
         published_topics=[topics.KORONA_PROPOSAL, topics.KORONA_FUNDING],
         consumers=[
             ConsumerSpec(
@@ -61,6 +67,7 @@ def create_service(settings: KoronaSettings) -> Service:
                 korona_pb2_grpc.add_KoronaServiceServicer_to_server,
                 KoronaServicer(app),
                 korona_pb2.DESCRIPTOR.services_by_name["KoronaService"].full_name,
-            )
+            ),
+            auditing.registration,
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backbone.audit.wiring import audit_parts
 from backbone.http import WebSpec
 from backbone.metrics import ServiceMetrics
 from backbone.runtime import ConsumerSpec, Service
@@ -21,10 +22,13 @@ def create_service(settings: ReportingSettings) -> Service:
     store = open_store(settings, NAME)
     sink = projections.ProjectionSink(store)
     rebuilder = Rebuilder(store)
+    metrics = ServiceMetrics(NAME)
+    auditing = audit_parts(NAME, settings, metrics)  # no aggregates: the call log only
     return Service(
         name=NAME,
         settings=settings,
-        metrics=ServiceMetrics(NAME),
+        metrics=metrics,
+        call_log=auditing.call_log,
         consumers=[
             ConsumerSpec(
                 name=f"{NAME}.portfolio",
@@ -38,7 +42,8 @@ def create_service(settings: ReportingSettings) -> Service:
                 reporting_pb2_grpc.add_ReportingServiceServicer_to_server,
                 ReportingServicer(store, rebuilder),
                 reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
-            )
+            ),
+            auditing.registration,
         ],
         on_close=[store.close],
         on_consuming=[rebuilder.attach],
