@@ -72,14 +72,22 @@ from portfolio_cli.cli_support import (
     EXIT_OK,
     EXIT_USAGE,
     OutputFormat,
-    address_option,
     cli_parser,
     emit_json,
     fail,
     new_app,
 )
 from portfolio_cli.clients import connect_audit
-from portfolio_cli.cmd_options import DEFAULT_USER, FormatOption, RoleOption, UserOption
+from portfolio_cli.cmd_options import (
+    DEFAULT_USER,
+    AssessmentOption,
+    FormatOption,
+    IntakeOption,
+    KoronaOption,
+    ReportingOption,
+    RoleOption,
+    UserOption,
+)
 from portfolio_cli.locations import SERVICE_NAMES, service_address
 from portfolio_cli.rpc import CallError
 
@@ -171,20 +179,6 @@ ProgressOption = Annotated[
 ]
 AsAgencyOption = Annotated[
     str, typer.Option("--as-agency", metavar="NAME", help="The agency you audit for (x-agency).")
-]
-IntakeAddress = Annotated[
-    str | None, typer.Option("--intake", callback=address_option, help="Intake gRPC address.")
-]
-AssessmentAddress = Annotated[
-    str | None,
-    typer.Option("--assessment", callback=address_option, help="Assessment gRPC address."),
-]
-KoronaAddress = Annotated[
-    str | None, typer.Option("--korona", callback=address_option, help="Korona gRPC address.")
-]
-ReportingAddress = Annotated[
-    str | None,
-    typer.Option("--reporting", callback=address_option, help="Reporting gRPC address."),
 ]
 
 
@@ -291,9 +285,9 @@ def history(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
 ) -> None:
     """Every event of a measure or proposal, oldest first: what, when, who and why.
 
@@ -366,9 +360,9 @@ def state(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
 ) -> None:
     """A measure's or proposal's state at a version (--at v4) or a moment (--at 2020-06-30:
     the end of that day in Norwegian time), replayed from its events."""
@@ -414,9 +408,9 @@ def diff(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
 ) -> None:
     """What changed between two points (field by field, as JSON Pointer paths) and the
     events in between. A date is the end of that day, so --from 2020-03-31 --to 2020-06-30
@@ -485,8 +479,8 @@ def portfolio(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
 ) -> None:
     """The portfolio as it stood at a moment, rebuilt from the events: the measures
     (assessment), or with --service korona the corona proposals. JSON: the states."""
@@ -546,10 +540,10 @@ def calls(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
-    reporting: ReportingAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
+    reporting: ReportingOption = None,
 ) -> None:
     """The gRPC calls the services answered (who, what, outcome), oldest first; of all
     four services merged by time unless --service says which."""
@@ -621,10 +615,10 @@ def verify(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
-    reporting: ReportingAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
+    reporting: ReportingOption = None,
 ) -> None:
     """Recompute every hash of every stored event, log entry and call record, here.
 
@@ -690,10 +684,10 @@ def export_head(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
-    reporting: ReportingAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
+    reporting: ReportingOption = None,
 ) -> None:
     """Keep every service's signed tree head in a file (each signature checked first), to
     prove with check-head or verify --head later that the logs were not rewritten."""
@@ -749,10 +743,10 @@ def check_head(
     as_agency: AsAgencyOption = AUDITOR_AGENCY,
     role: RoleOption = Role.AUDITOR,
     user: UserOption = DEFAULT_USER,
-    intake: IntakeAddress = None,
-    assessment: AssessmentAddress = None,
-    korona: KoronaAddress = None,
-    reporting: ReportingAddress = None,
+    intake: IntakeOption = None,
+    assessment: AssessmentOption = None,
+    korona: KoronaOption = None,
+    reporting: ReportingOption = None,
 ) -> None:
     """Prove that each service's log and call log still extend the heads kept in FILE,
     under the same signing key (RFC 6962 consistency proofs, verified here).

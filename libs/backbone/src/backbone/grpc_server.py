@@ -39,7 +39,8 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
-from backbone.audit.calls import CallInfo, CallLog, utc_timestamp
+from audit_log.heads import utc_timestamp
+from backbone.audit.calls import CallInfo, CallLog
 from backbone.domain import EventMeta, _current_meta
 from backbone.errors import (
     AlreadyExistsError,

@@ -34,7 +34,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from eventsourcing.persistence import OperationalError
 from psycopg import sql
 
 from audit_log import chain
+from audit_log.heads import utc_timestamp
 from backbone.errors import FieldViolation, ValidationError
 from backbone.metrics import ServiceMetrics
 from backbone.persistence import ensure_postgres_schema, postgres_params
@@ -52,15 +53,6 @@ log = logging.getLogger(__name__)
 
 TABLE = "audit_calls"
 _PAGE = 1000
-
-
-def utc_timestamp(moment: datetime | None = None) -> str:
-    """``moment`` (default: now) as the call log writes times: RFC 3339, UTC, with
-    microseconds and ``Z`` (``2024-03-05T12:00:00.000000Z``), so they sort as strings."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -78,12 +78,13 @@ class TreeHeads:
         ]
 
     def current(self) -> SignedTreeHead:
-        return self._sign(self.leaves())
+        return self._sign(self.leaves(), self._calls_head())
 
-    def _sign(self, leaves: list[bytes]) -> SignedTreeHead:
-        calls_size, calls_head = (
-            self.call_log.head() if self.call_log is not None else (0, chain.GENESIS)
-        )
+    def _calls_head(self) -> tuple[int, bytes]:
+        return self.call_log.head() if self.call_log is not None else (0, chain.GENESIS)
+
+    def _sign(self, leaves: list[bytes], calls: tuple[int, bytes]) -> SignedTreeHead:
+        calls_size, calls_head = calls
         head = TreeHead(
             service=self.service,
             tree_size=len(leaves),
@@ -112,7 +113,8 @@ class TreeHeads:
                     f"the log holds {size} entries; a head of {first} cannot be part of it",
                 )
             )
-        calls_size = self.call_log.head()[0] if self.call_log is not None else 0
+        calls = self._calls_head()
+        calls_size = calls[0]
         if not 0 <= calls_first <= calls_size:
             violations.append(
                 FieldViolation(
@@ -128,6 +130,6 @@ class TreeHeads:
             at_first = self.call_log.chain_hash_at(calls_first) or b""
         return Proof(
             proof=merkle.consistency_proof(leaves, first),
-            head=self._sign(leaves),
+            head=self._sign(leaves, calls),
             calls_hash_at_first=at_first,
         )

@@ -268,6 +268,7 @@ class AuditTrail:
 
     def _replay(self, stream: Stream, events: list[AuditedEvent]) -> State:
         aggregate: Any = None
+        last: AuditedEvent | None = None
         for e in events:
             if aggregate is None and e.version != 1:
                 break  # the stream had not begun: its first event holds later
@@ -275,12 +276,11 @@ class AuditTrail:
                 # On the domain axis a later-held event may be left out between two that
                 # are applied; the aggregate is then rebuilt from those that held.
                 aggregate.version = e.version - 1
-            aggregate = e.event.mutate(aggregate)
-        if aggregate is None:
+            aggregate, last = e.event.mutate(aggregate), e
+        if last is None:
             return State(stream, 0, None, None, {})
-        last = events[[e.version for e in events].index(aggregate.version)]
         return State(
-            stream, aggregate.version, last.held_at, last.recorded_at, aggregate_state(aggregate)
+            stream, last.version, last.held_at, last.recorded_at, aggregate_state(aggregate)
         )
 
     def diff(
@@ -305,15 +305,12 @@ class AuditTrail:
                 continue
             for aggregate_id in self._ids_of(kind):
                 stored = self.app.recorder.select_events(aggregate_id)
-                first = self.app.mapper.to_domain_event(stored[0])
-                stream = Stream(
-                    self.service,
-                    kind,
-                    aggregate_id,
-                    str(getattr(first, kind.subject_field, aggregate_id)),
-                    stored[-1].originator_version,
+                unnamed = Stream(
+                    self.service, kind, aggregate_id, "", stored[-1].originator_version
                 )
-                events = [self.audited(stream, s, 0) for s in stored]
+                events = [self.audited(unnamed, s, 0) for s in stored]
+                subject = events[0].data.get(kind.subject_field, aggregate_id)
+                stream = dataclasses.replace(unnamed, subject=str(subject))
                 state = self._replay(stream, self._applied(events, point))
                 if state.version:
                     yield state
