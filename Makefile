@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PROTO_SRC := $(shell find proto -name '*.proto')
 GEN_DIR := libs/contracts/src
 
-.PHONY: help install browser run test test-fast lint proto proto-check clean bench
+.PHONY: help install browser fault-tools run test test-faults test-fast lint proto proto-check clean bench
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,21 +30,33 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml s
 
 install: $(VENV)/.synced ## create .venv from the lock file (nothing if up to date)
 
-BROWSER_PACKAGES := chromium chromium-driver
-browser: ## Debian's Chromium and ChromeDriver, for the report page's browser test
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; else \
+# Debian packages some tests need, installed when missing (as root, or with sudo).
+define apt_install
+	@missing=""; for c in $(2); do command -v $$c >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  echo "installing $(BROWSER_PACKAGES) from Debian"; \
-	  $$sudo apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null || \
+	  echo "installing $(1) from Debian"; \
+	  $$sudo apt-get install -y -q --no-install-recommends $(1) >/dev/null || \
 	  { $$sudo apt-get update -q >/dev/null && \
-	    $$sudo apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }; \
+	    $$sudo apt-get install -y -q --no-install-recommends $(1) >/dev/null; }; \
 	fi
+endef
+
+browser: ## Debian's Chromium and ChromeDriver, for the report page's browser test
+	$(call apt_install,chromium chromium-driver,chromium chromedriver)
+
+fault-tools: ## Debian's iptables and faketime, for the partition and clock-skew tests
+	$(call apt_install,iptables faketime,iptables faketime)
 
 run: install ## start the whole system on embedded defaults (Ctrl-C stops it)
 	$(VENV)/bin/portfolio stack run
 
-test: install browser ## run the whole test suite (CI runs this)
+test: install browser fault-tools ## run the whole test suite (CI runs this)
 	$(VENV)/bin/pytest
+
+test-faults: install browser fault-tools ## RELIABILITY.md's rows at their larger sizes, longer fuzzing
+	FAULTS_SCALE=full $(VENV)/bin/pytest -m "faults or fuzz or security"
+	$(PY) scripts/reliability_report.py
 
 test-fast: install ## unit tests only
 	$(VENV)/bin/pytest -m "not integration and not e2e"
