@@ -33,7 +33,9 @@ def size(ci: int, full: int) -> int:
 
 
 def results_file() -> Path:
-    return Path(os.environ.get("RELIABILITY_RESULTS", REPO / "var" / "reliability" / "results.jsonl"))
+    return Path(
+        os.environ.get("RELIABILITY_RESULTS", REPO / "var" / "reliability" / "results.jsonl")
+    )
 
 
 def record(row: str, test: str, **figures: Any) -> None:
