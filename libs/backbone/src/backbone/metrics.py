@@ -47,8 +47,9 @@ class ServiceMetrics:
         )
         self.consumer_messages = Counter(
             f"{s}_consumer_messages",
-            "messages seen by consumers, by outcome "
-            "(applied, duplicate, stale_epoch, ignored, dead_lettered)",
+            "messages seen by consumers, by outcome (applied, duplicate, stale_epoch, "
+            "ignored, dead_lettered, parked: behind a dead letter of the same aggregate, "
+            "held: waiting for a message before it)",
             ["topic", "outcome"],
             registry=r,
         )
@@ -59,6 +60,24 @@ class ServiceMetrics:
         )
         self.consumer_retries = Counter(
             f"{s}_consumer_retries", "batch attempts that failed and were retried", registry=r
+        )
+        self.dead_letters_parked = Gauge(
+            f"{s}_dead_letters_parked",
+            "letters parked in a consumer group's sequenced dead-letter queue",
+            ["group"],
+            registry=r,
+        )
+        self.dead_letters_replayed = Counter(
+            f"{s}_dead_letters_replayed",
+            "parked letters applied by a replay",
+            ["group"],
+            registry=r,
+        )
+        self.dead_letters_discarded = Counter(
+            f"{s}_dead_letters_discarded",
+            "parked letters an operator discarded",
+            ["group"],
+            registry=r,
         )
         self.audit_calls_recorded = Counter(
             f"{s}_audit_calls_recorded", "gRPC calls written to the audit call log", registry=r

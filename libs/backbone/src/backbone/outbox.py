@@ -9,6 +9,13 @@ does it record how far it got, as a tracking record named ``outbox@<epoch>``.
 On a broker it has not seen before (a new epoch) it starts again from the first
 event: the embedded broker forgets everything when it stops, and consumers drop
 what they already applied (see :mod:`backbone.consumer`).
+
+Each message also names the position of the message sent before it to the same
+partition (``previous_position``), so a consumer can tell a reordered or missing
+message from a duplicate: positions of one partition form a chain. The relay knows
+the chain's head from what it sent since it started; the first message per partition
+after a start in the middle of the log says "unknown" (None), after a start from the
+beginning "none before" (0).
 """
 
 from __future__ import annotations
@@ -91,6 +98,10 @@ class OutboxRelay:
         self.epoch_check_s = 1.0
         self.published_position = 0
         """Notification id up to which everything is published (for tests and metrics)."""
+        self._heads: dict[tuple[str, int], int] = {}
+        """Per (topic, partition): the position of the last message sent there."""
+        self._heads_from_zero = False
+        """True when this relay has sent everything since the log's start (head 0 if absent)."""
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
@@ -146,9 +157,10 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
-        await self._produce(notifications, epoch_id)
+        heads = await self._produce(notifications, epoch_id)
         last = notifications[-1].id
         await asyncio.to_thread(recorder.insert_tracking, Tracking(self._tracking_name, last))
+        self._heads = heads
         self._position = self.published_position = last
         self.metrics.outbox_lag.set(max(head - last, 0))
         return len(notifications)
@@ -164,6 +176,8 @@ class OutboxRelay:
         name = self._tracking_name
         stored: int | None = await asyncio.to_thread(recorder.max_tracking_id, name)
         self._position = stored or 0
+        self._heads = {}
+        self._heads_from_zero = self._position == 0
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap_servers, client_id=f"{self.source}-outbox-admin"
         )
@@ -182,19 +196,25 @@ class OutboxRelay:
         if not first:
             self.metrics.outbox_republishes.inc()
 
-    async def _produce(self, notifications: Sequence[Notification], epoch_id: str) -> None:
+    async def _produce(
+        self, notifications: Sequence[Notification], epoch_id: str
+    ) -> dict[tuple[str, int], int]:
+        """Send one batch; returns the chain heads after it (kept once it is recorded)."""
         assert self._producer is not None
         by_partition: dict[tuple[str, int], list[Record]] = defaultdict(list)
+        heads = dict(self._heads)  # kept only once the whole batch is acknowledged
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
             outgoing = self.translate(event)
             if outgoing is None:
                 continue
-            envelope = self._envelope(event, notification, outgoing, epoch_id)
-            key = str(envelope.aggregate_id).encode()
+            key = str(event.originator_id).encode()
             partitions = await self._producer.partitions_for(outgoing.topic)
             all_partitions = sorted(partitions)
             partition = self._partitioner(key, all_partitions, all_partitions)
+            head = heads.get((outgoing.topic, partition), 0 if self._heads_from_zero else None)
+            heads[(outgoing.topic, partition)] = notification.id
+            envelope = self._envelope(event, notification, outgoing, epoch_id, head)
             headers = [
                 ("event_type", envelope.event_type.encode()),
                 ("schema_version", str(envelope.schema_version).encode()),
@@ -206,6 +226,7 @@ class OutboxRelay:
         )
         for (topic, _), recs in by_partition.items():
             self.metrics.events_published.labels(topic).inc(len(recs))
+        return heads
 
     async def _send_partition(
         self,
@@ -225,7 +246,12 @@ class OutboxRelay:
             await (await self._producer.send_batch(batch, topic, partition=partition))
 
     def _envelope(
-        self, event: Any, notification: Notification, outgoing: Outgoing, epoch_id: str
+        self,
+        event: Any,
+        notification: Notification,
+        outgoing: Outgoing,
+        epoch_id: str,
+        previous_position: int | None,
     ) -> Envelope:
         meta: dict[str, str] = getattr(event, "meta", {}) or {}
         aggregate_id = event.originator_id
@@ -245,6 +271,7 @@ class OutboxRelay:
             correlation_id=meta.get("correlation_id", ""),
             causation_id=meta.get("causation_id", ""),
             position=notification.id,
+            previous_position=previous_position,
             broker_epoch=epoch_id,
             payload=outgoing.payload,
         )

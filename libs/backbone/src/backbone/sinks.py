@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +11,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from backbone.consumer import TRANSIENT, Delivery, PoisonMessageError
+from backbone.deadletters import (
+    DeadLetter,
+    DeadLetterBook,
+    Letters,
+    Routed,
+    book_id,
+    group_of,
+    route,
+)
 from backbone.domain import EventMeta, acting_as
 from backbone.persistence import ServiceApplication
 
@@ -67,19 +76,82 @@ class EventSourcedSink:
     def position(self, tracking_name: str) -> int | None:
         return self.app.process_recorder.max_tracking_id(tracking_name)
 
-    def apply(self, tracking_name: str, position: int, deliveries: Sequence[Delivery]) -> None:
+    def apply(
+        self,
+        tracking_name: str,
+        position: int | None,
+        deliveries: Sequence[Delivery | DeadLetter],
+        failed: Mapping[int, str] | None = None,
+    ) -> Routed:
         uow = UnitOfWork(self.app)
-        for index, delivery in enumerate(deliveries):
-            try:
-                with acting_as(meta_of(delivery)):
-                    self.handler(uow, delivery)
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                raise PoisonMessageError(index, exc) from exc
-        tracking = Tracking(tracking_name, position)
+        group = group_of(tracking_name)
+        book = self._book(uow, group)
+        letters = book.letters() if book is not None else Letters({})
+        routed = route(deliveries, failed or {}, letters, lambda i, d: self._handle(uow, i, d))
+        self._record(uow, book, group, letters)
         events = uow.collect_events()
+        if position is None:  # letters only, no new position
+            if events:
+                self.app.events.put(events)
+            return routed
+        tracking = Tracking(tracking_name, position)
         if events:
             self.app.events.put(events, tracking=tracking)
         else:
             self.app.process_recorder.insert_tracking(tracking)
+        return routed
+
+    def _handle(self, uow: UnitOfWork, index: int, delivery: Delivery) -> None:
+        try:
+            with acting_as(meta_of(delivery)):
+                self.handler(uow, delivery)
+        except TRANSIENT:
+            raise
+        except Exception as exc:
+            raise PoisonMessageError(index, exc) from exc
+
+    # --- the sequenced dead-letter queue ---------------------------------------------------
+
+    @staticmethod
+    def _book(uow: UnitOfWork, group: str) -> DeadLetterBook | None:
+        book: DeadLetterBook | None = uow.get(book_id(group))
+        return book
+
+    @staticmethod
+    def _record(uow: UnitOfWork, book: DeadLetterBook | None, group: str, letters: Letters) -> None:
+        if not letters.changes:
+            return
+        if book is None:
+            book = DeadLetterBook(group)
+            uow.add(book)
+        book.record(letters.changes)
+
+    def dead_letters(self, group: str) -> Letters:
+        book = self._book(UnitOfWork(self.app), group)
+        return book.letters() if book is not None else Letters({})
+
+    def replay(self, group: str, sequence: str, deliveries: Sequence[Delivery]) -> None:
+        """Apply a parked sequence's first ``len(deliveries)`` letters and release them, in
+        one transaction (PoisonMessageError names a delivery that fails again)."""
+        uow = UnitOfWork(self.app)
+        book = self._book(uow, group)
+        if book is None:
+            return
+        for index, delivery in enumerate(deliveries):
+            self._handle(uow, index, delivery)
+        letters = book.letters()
+        letters.release(sequence, len(deliveries))
+        book.record(letters.changes)
+        self.app.events.put(uow.collect_events())
+
+    def change_letters(self, group: str, change: Callable[[Letters], Any]) -> Any:
+        """Change the parked letters (a failure noted, a letter discarded) and store it."""
+        uow = UnitOfWork(self.app)
+        book = self._book(uow, group)
+        letters = book.letters() if book is not None else Letters({})
+        result = change(letters)
+        self._record(uow, book, group, letters)
+        events = uow.collect_events()
+        if events:
+            self.app.events.put(events)
+        return result

@@ -42,5 +42,11 @@ class Envelope(BaseModel):
     correlation_id: str = ""
     causation_id: str = ""
     position: int = Field(ge=1, description="notification id in the producer's log")
+    previous_position: int | None = Field(
+        default=None,
+        ge=0,
+        description="position of the message the relay sent before this one to the same "
+        "partition (0: none); consumers refuse to apply across a gap. None: unknown",
+    )
     broker_epoch: str = ""
     payload: dict[str, Any]

@@ -6,13 +6,16 @@ tracking record in one transaction, so a projection never applies a message twic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from backbone.consumer import TRANSIENT, Delivery, PoisonMessageError
+from backbone.deadletters import DeadLetter, Letters, Routed, group_of, route
 from contracts import assessment as a
 from contracts import korona as k
 from reporting.store import Op, ReadModelStore
@@ -329,13 +332,110 @@ class ProjectionSink:
     def position(self, tracking_name: str) -> int | None:
         return self.store.position(tracking_name)
 
-    def apply(self, tracking_name: str, position: int, deliveries: Sequence[Delivery]) -> None:
+    def apply(
+        self,
+        tracking_name: str,
+        position: int | None,
+        deliveries: Sequence[Delivery | DeadLetter],
+        failed: Mapping[int, str] | None = None,
+    ) -> Routed:
+        ops: list[Op] = []
+        book = _Book(self.store, group_of(tracking_name))
+        routed = route(deliveries, failed or {}, book.letters, lambda i, d: _ops(ops, i, d))
+        tracking = Tracking(tracking_name, position) if position is not None else None
+        self.store.write(tracking, [*ops, *book.ops()])
+        return routed
+
+    def dead_letters(self, group: str) -> Letters:
+        return _Book(self.store, group).letters
+
+    def replay(self, group: str, sequence: str, deliveries: Sequence[Delivery]) -> None:
         ops: list[Op] = []
         for index, delivery in enumerate(deliveries):
-            try:
-                ops.extend(ops_for(delivery))
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                raise PoisonMessageError(index, exc) from exc
-        self.store.write(Tracking(tracking_name, position), ops)
+            _ops(ops, index, delivery)
+        book = _Book(self.store, group)
+        book.letters.release(sequence, len(deliveries))
+        self.store.write(None, [*ops, *book.ops()])
+
+    def change_letters(self, group: str, change: Callable[[Letters], Any]) -> Any:
+        book = _Book(self.store, group)
+        result = change(book.letters)
+        self.store.write(None, book.ops())
+        return result
+
+
+def _ops(ops: list[Op], index: int, delivery: Delivery) -> None:
+    try:
+        ops.extend(ops_for(delivery))
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        raise PoisonMessageError(index, exc) from exc
+
+
+def _json(letter: DeadLetter) -> str:
+    return json.dumps(letter.to_dict(), sort_keys=True)
+
+
+class _Book:
+    """A consumer group's parked letters in ``rpt_dead_letters``: loaded, changed by the
+    consumer's routing or a replay, written back as the difference."""
+
+    def __init__(self, store: ReadModelStore, group: str) -> None:
+        self.group = group
+        rows = store.query(
+            "SELECT letter_id, sequence, idx, state, letter FROM {s}rpt_dead_letters "
+            "WHERE grp = ? ORDER BY idx",
+            (group,),
+        )
+        parked: dict[str, list[DeadLetter]] = {}
+        discarded: set[str] = set()
+        self._next = 0
+        for letter_id, sequence, idx, state, letter in rows:
+            self._next = max(self._next, int(idx) + 1)
+            if state == "discarded":
+                discarded.add(letter_id)
+            else:
+                parked.setdefault(sequence, []).append(DeadLetter.from_dict(json.loads(letter)))
+        self._before = {x.letter_id: x for ls in parked.values() for x in ls}
+        self.letters = Letters(parked, discarded)
+
+    def ops(self) -> list[Op]:
+        after = {x.letter_id: x for ls in self.letters.parked.values() for x in ls}
+        ops: list[Op] = []
+        for letter_id, old in self._before.items():
+            new = after.get(letter_id)
+            if new is None and letter_id in self.letters.discarded:
+                ops.append(
+                    (
+                        "UPDATE {s}rpt_dead_letters SET state = 'discarded' "
+                        "WHERE grp = ? AND letter_id = ?",
+                        (self.group, letter_id),
+                    )
+                )
+            elif new is None:
+                ops.append(
+                    (
+                        "DELETE FROM {s}rpt_dead_letters WHERE grp = ? AND letter_id = ?",
+                        (self.group, letter_id),
+                    )
+                )
+            elif new != old:
+                ops.append(
+                    (
+                        "UPDATE {s}rpt_dead_letters SET letter = ? WHERE grp = ? AND letter_id = ?",
+                        (_json(new), self.group, letter_id),
+                    )
+                )
+        for letter_id, new in after.items():
+            if letter_id not in self._before:
+                ops.append(
+                    (
+                        "INSERT INTO {s}rpt_dead_letters "
+                        "(grp, letter_id, sequence, idx, state, letter) "
+                        "VALUES (?, ?, ?, ?, 'parked', ?)",
+                        (self.group, letter_id, new.sequence, self._next, _json(new)),
+                    )
+                )
+                self._next += 1
+        return ops

@@ -146,6 +146,17 @@ TABLES = [
         proposal_committed_nok BIGINT NOT NULL,
         proposal_paid_nok BIGINT NOT NULL,
         PRIMARY KEY (envelope, seq))""",
+    # The consumer group's sequenced dead-letter queue (backbone.deadletters): a letter per
+    # message not applied, in order per sequence (aggregate); emptied by a rebuild, whose
+    # replay parks again whatever still fails.
+    """CREATE TABLE IF NOT EXISTS {s}rpt_dead_letters (
+        grp TEXT NOT NULL,
+        letter_id TEXT NOT NULL,
+        sequence TEXT NOT NULL,
+        idx BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        letter TEXT NOT NULL,
+        PRIMARY KEY (grp, letter_id))""",
 ]
 
 
@@ -160,7 +171,8 @@ class ReadModelStore(Protocol):
 
     def position(self, tracking_name: str) -> int | None: ...
 
-    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None: ...
+    def write(self, tracking: Tracking | None, ops: Sequence[Op]) -> None:
+        """Run ``ops`` and record ``tracking`` (None: no new position) in one transaction."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -185,11 +197,12 @@ class SQLiteReadModel(SQLiteTrackingRecorder):
                 "DELETE FROM tracking WHERE application_name LIKE ?", (tracking_prefix + "%",)
             )
 
-    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
+    def write(self, tracking: Tracking | None, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:
             for sql, params in ops:
                 c.execute(sql.format(s=""), params)
-            self._insert_tracking(c, tracking)
+            if tracking is not None:
+                self._insert_tracking(c, tracking)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as c:
@@ -232,11 +245,12 @@ class PostgresReadModel(PostgresTrackingRecorder):
                 (tracking_prefix + "%",),
             )
 
-    def write(self, tracking: Tracking, ops: Sequence[Op]) -> None:
+    def write(self, tracking: Tracking | None, ops: Sequence[Op]) -> None:
         with self.datastore.transaction(commit=True) as c:
             for sql, params in ops:
                 c.execute(self._sql(sql), params)
-            self._insert_tracking(c, tracking)
+            if tracking is not None:
+                self._insert_tracking(c, tracking)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as c:
