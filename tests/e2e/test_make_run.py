@@ -124,6 +124,9 @@ def test_make_run_loads_the_2020_portfolio_and_survives_restarts(
     # left since January, the 5 candidates for 2021), each report and each move once.
     counts = event_counts(stack, "assessment")
     placed = [m for m in report(stack, PERIOD)["measures"] if m["segment"]]
+    # One command receipt per office decision the seeding sent (each placement, the
+    # completion and the two pauses), though restarts made the CLI resend some.
+    assert counts.pop("Issued") == len(placed) + 1 + 2
     assert counts == {
         "Registered": 52 + 3 + 5,
         "StatusReportRecorded": 104,

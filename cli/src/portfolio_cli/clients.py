@@ -1,8 +1,14 @@
-"""Connections to the services, one stub each, and calls that carry the caller."""
+"""Connections to the services, one stub each, and calls that carry the caller.
+
+Every command carries an idempotency key, generated once per logical command (here, when
+the request has none) and sent again on every retry of it: the services answer a retry
+with the first result and never act twice, so any lost command may be repeated.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,10 +28,27 @@ from portfolio_cli.rpc import CallError, RetryPolicy, call, failure_of, insecure
 
 READ = RetryPolicy(attempts=3, deadline_s=10.0)
 """Queries: safe to repeat."""
-COMMAND = RetryPolicy(attempts=4, deadline_s=15.0, retry_on=frozenset({"UNAVAILABLE"}))
-"""Assessment commands carry no idempotency key: only a call that never arrived is repeated."""
+COMMAND = RetryPolicy(attempts=6, deadline_s=15.0)
+"""Assessment's and korona's commands carry an idempotency key (:func:`with_key`): any lost
+call may be repeated, as intake's submissions."""
 SUBMIT = RetryPolicy(attempts=6, deadline_s=10.0)
 """Intake commands carry an idempotency key: any lost call may be repeated."""
+KEY_FIELD = "idempotency_key"
+
+
+def with_key(request: Any) -> Any:
+    """``request`` with a fresh idempotency key if it is a command without one.
+
+    Called once per logical command, before its first attempt; the retries send the same
+    request object, so the same key.
+    """
+    descriptor = getattr(request, "DESCRIPTOR", None)
+    is_command = descriptor is not None and KEY_FIELD in descriptor.fields_by_name
+    if is_command and not getattr(request, KEY_FIELD):
+        setattr(request, KEY_FIELD, str(uuid.uuid4()))
+    return request
+
+
 STREAM = RetryPolicy(attempts=3, deadline_s=3600.0)
 """Server streams (an audit replay may be long): the whole stream within the deadline; a
 stream is opened again only when it failed before its first message."""
@@ -50,8 +73,10 @@ class Client:
         self, method: str, request: Any, caller: Caller | None = None, policy: RetryPolicy = READ
     ) -> Any:
         """``method(request)`` as ``caller``; CallError (naming the address and the
-        caller) when it fails for good."""
+        caller) when it fails for good. A command gets its idempotency key here if it has
+        none (:func:`with_key`), kept for every retry."""
         metadata = caller.metadata() if caller is not None else ()
+        request = with_key(request)
         try:
             return await call(
                 method, getattr(self.stub, method), request, metadata=metadata, policy=policy

@@ -16,6 +16,7 @@ from eportfolio.reporting.v1 import (  # type: ignore[import-untyped, unused-ign
 )
 from portfolio_cli.caller import office
 from portfolio_cli.cli_support import address_option, emit_json, fail
+from portfolio_cli.clients import with_key
 from portfolio_cli.locations import service_address
 from portfolio_cli.rpc import insecure_channel
 
@@ -25,7 +26,7 @@ async def _rebuild(address: str, show: Any) -> Any:
     async with insecure_channel(address) as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         stream = stub.RebuildProjections(
-            reporting_pb2.RebuildProjectionsRequest(), metadata=office().metadata()
+            with_key(reporting_pb2.RebuildProjectionsRequest()), metadata=office().metadata()
         )
         async for progress in stream:
             show(progress)

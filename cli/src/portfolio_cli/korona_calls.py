@@ -19,8 +19,8 @@ MAX_PAGES = 10_000
 ONE_TRY = RetryPolicy(attempts=1, deadline_s=5.0)
 """For polling and optional look-ups: the next poll is the retry."""
 IDEMPOTENT = RetryPolicy(attempts=6, deadline_s=10.0)
-"""Commands the service takes once whatever is repeated (AddToNetList by title,
-ChangeFunding by key): any lost call may be repeated."""
+"""Commands the service takes once whatever is repeated (every command carries an
+idempotency key; AddToNetList is also idempotent by title): any lost call may be repeated."""
 
 
 async def all_proposals(

@@ -1,7 +1,9 @@
 """Assessment's application: the portfolio's measures, the office's decisions on them.
 
 Commands load a measure, call the domain, save; a write that collides with a concurrent
-one (a status report arriving from intake) is retried on the new state.
+one (a status report arriving from intake) is retried on the new state. Each command RPC
+carries an idempotency key (``backbone.idempotency``): its receipt is saved with the
+measure, and a retry with the same key answers the measure as that command left it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from assessment.domain import Measure, Segment
 from backbone.access import OFFICE, require_office_or_owner, require_role
-from backbone.errors import ConflictError, NotFoundError
+from backbone.errors import NotFoundError
+from backbone.idempotency import CommandReceipt
 from backbone.persistence import ServiceApplication
 
 
@@ -92,12 +94,23 @@ class AssessmentApplication(ServiceApplication):
         return self._change(measure_id, change)
 
     def _change(self, measure_id: int, change: Callable[[Measure], object]) -> Measure:
-        for _ in range(self.max_attempts):
+        """Load, decide, save; a retried command (same key) gets the measure as it left it.
+
+        A write that collides with another (a status report from intake, or this very
+        command's commit reported as failed) is decided again on the new state, after
+        looking for this command's receipt (``ServiceApplication.run_command``).
+        """
+
+        def attempt() -> Measure:
             measure = self.get_measure(measure_id)
             change(measure)
-            try:
-                self.save(measure)
-            except IntegrityError:
-                continue  # another write to this measure came first: decide on the new state
+            self.save(measure)
             return measure
-        raise ConflictError(f"measure {measure_id} is changing too often; retry")
+
+        def replay(receipt: CommandReceipt) -> Measure:
+            measure: Measure = self.version_of(Measure.create_id(measure_id), receipt)
+            return measure
+
+        return self.run_command(
+            attempt, replay, f"measure {measure_id} is changing too often; retry"
+        )

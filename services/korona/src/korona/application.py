@@ -3,7 +3,10 @@
 Proposals arrive as events from intake (``adapters/intake_events.py``); everything else is
 a command here. Commands check the caller's role, load, call the domain, save. Bulk
 commands save every proposal they change in one transaction: all or nothing. A write that
-collides with a concurrent one is retried on the new state.
+collides with a concurrent one is retried on the new state. Each command RPC carries an
+idempotency key (``backbone.idempotency``): its receipt is saved in the same transaction,
+and a retry with the same key answers what the first call answered (the proposals or the
+envelope at the versions it left them), also when that commit was reported as failed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from backbone.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from backbone.idempotency import CommandReceipt
 from backbone.persistence import ServiceApplication
 from korona.catalogue import Catalogue, Summary, proposal_key, proposal_text
 from korona.domain import FundingEnvelope, Proposal
@@ -161,11 +165,15 @@ class KoronaApplication(ServiceApplication):
             )
 
         def change(p: Proposal) -> bool:
-            group = (
-                working_group
-                or self.categories.get(p.category_code or "99A", "category_code").working_group
-            )
-            return p.route(group, reason)
+            code = p.category_code or "99A"
+            if not working_group and code not in self.categories:
+                # The proposal's state, not the request, is at fault (intake takes any
+                # code): FAILED_PRECONDITION, not a violation of a field RouteRequest lacks.
+                raise ConflictError(
+                    f"its category {code[:20]!r} is not a known one: categorise it first, "
+                    "or name the working group"
+                )
+            return p.route(working_group or self.categories.get(code).working_group, reason)
 
         return self._bulk(proposal_ids, change)
 
@@ -263,47 +271,52 @@ class KoronaApplication(ServiceApplication):
             raise ValidationError(FieldViolation("title", "is required"))
         category = self.categories.get(category_code, "category_code") if category_code else None
         proposal_id = str(stable_id("netlist", " ".join(title.lower().split())))
-        try:
-            return self._load_proposal(proposal_id)
-        except NotFoundError:
-            pass
         at = decided_at or now()
         meta = current_meta()
-        p = Proposal(
-            proposal_id=proposal_id,
-            title=title.strip(),
-            description=description,
-            proposer=meta.user,
-            organisation=meta.agency,
-            organisation_type="public",
-            contact="",
-            need="",
-            target_groups=[],
-            category_code=category.code if category else "",
-            received_at=at,
-            receipt_id="",
-            category_name=category.name if category else "",
-            submitted_by=proposer_identity(meta.agency, meta.user),
-            source="netlist",
-        )
-        self.note_overlaps(p)
         why = f"Prioritert tiltak i nettolisten ({source})" if source else "Nettolisten"
-        p.route(category.working_group if category else "", why)
-        p.assess(
-            [{"criterion": c.value, "met": True, "reason": why} for c in Criterion],
-            Recommendation.PRIORITISE,
-            why,
-            p.working_group,
-            at,
-        )
-        p.decide(Decision.PRIORITISED, why, source, at)
-        if agency.strip() or status is not ImplementationStatus.PLANNED:
-            p.set_implementation_status(status, agency, "", at)
-        try:
+
+        def attempt() -> Proposal:
+            try:
+                return self._load_proposal(proposal_id)  # added already (or concurrently)
+            except NotFoundError:
+                pass
+            p = Proposal(
+                proposal_id=proposal_id,
+                title=title.strip(),
+                description=description,
+                proposer=meta.user,
+                organisation=meta.agency,
+                organisation_type="public",
+                contact="",
+                need="",
+                target_groups=[],
+                category_code=category.code if category else "",
+                received_at=at,
+                receipt_id="",
+                category_name=category.name if category else "",
+                submitted_by=proposer_identity(meta.agency, meta.user),
+                source="netlist",
+            )
+            self.note_overlaps(p)
+            p.route(category.working_group if category else "", why)
+            p.assess(
+                [{"criterion": c.value, "met": True, "reason": why} for c in Criterion],
+                Recommendation.PRIORITISE,
+                why,
+                p.working_group,
+                at,
+            )
+            p.decide(Decision.PRIORITISED, why, source, at)
+            if agency.strip() or status is not ImplementationStatus.PLANNED:
+                p.set_implementation_status(status, agency, "", at)
             self.save(p)
-        except IntegrityError:  # the same row, added concurrently
-            return self._load_proposal(proposal_id)
-        return p
+            return p
+
+        return self.run_command(
+            attempt,
+            lambda receipt: self._proposal_at(proposal_id, receipt),
+            "the net list is changing too often; retry",
+        )
 
     def promote(self, proposal_id: str, note: str) -> Proposal:
         require_role("promoting a measure into the national portfolio", OFFICE)
@@ -315,7 +328,8 @@ class KoronaApplication(ServiceApplication):
         self, key: str, change: Change, proposal_id: str, amount_nok: int, reason: str
     ) -> FundingEnvelope:
         require_role("changing the funding envelope", OFFICE)
-        for _ in range(self.max_attempts):
+
+        def attempt() -> FundingEnvelope:
             proposal = self._load_proposal(proposal_id)
             if change is Change.ALLOCATE and proposal.state is not State.PRIORITISED:
                 raise ConflictError(
@@ -324,27 +338,38 @@ class KoronaApplication(ServiceApplication):
                 )
             env = self.envelope()
             if not env.change(change, proposal_id, amount_nok, reason, key):
-                return env  # a retry of a change already made
+                return env  # the envelope knows the key: a change already made
             proposal.record_funding(change.value, amount_nok, reason, env.line(proposal_id))
-            try:
-                self.save(env, proposal)  # one transaction: the envelope and the proposal
-            except IntegrityError:
-                continue
+            self.save(env, proposal)  # one transaction: the envelope and the proposal
             return env
-        raise ConflictError("the funding envelope is changing too often; retry")
+
+        def replay(receipt: CommandReceipt) -> FundingEnvelope:
+            env: FundingEnvelope = self.version_of(FundingEnvelope.create_id(KORONA_2020), receipt)
+            return env
+
+        return self.run_command(
+            attempt, replay, "the funding envelope is changing too often; retry"
+        )
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _proposal_at(self, proposal_id: str, receipt: CommandReceipt) -> Proposal:
+        """The proposal as the command that issued ``receipt`` left it."""
+        proposal: Proposal = self.version_of(Proposal.create_id(proposal_id), receipt)
+        return proposal
+
     def _change(self, proposal_id: str, change: Callable[[Proposal], object]) -> Proposal:
-        for _ in range(self.max_attempts):
+        def attempt() -> Proposal:
             proposal = self._load_proposal(proposal_id)
             change(proposal)
-            try:
-                self.save(proposal)
-            except IntegrityError:
-                continue
+            self.save(proposal)
             return proposal
-        raise ConflictError(f"proposal {proposal_id} is changing too often; retry")
+
+        return self.run_command(
+            attempt,
+            lambda receipt: self._proposal_at(proposal_id, receipt),
+            f"proposal {proposal_id} is changing too often; retry",
+        )
 
     def _bulk(
         self, proposal_ids: Sequence[str], change: Callable[[Proposal], bool]
@@ -354,7 +379,8 @@ class KoronaApplication(ServiceApplication):
             raise ValidationError(FieldViolation("proposal_ids", "name at least one proposal"))
         if len(set(proposal_ids)) != len(proposal_ids):
             raise ValidationError(FieldViolation("proposal_ids", "a proposal is named twice"))
-        for _ in range(self.max_attempts):
+
+        def attempt() -> tuple[list[str], list[str]]:
             changed: list[str] = []
             unchanged: list[str] = []
             loaded: list[Proposal] = []
@@ -373,9 +399,16 @@ class KoronaApplication(ServiceApplication):
                     raise type(exc)(f"proposal_ids[{i}]: {exc}") from None
                 (changed if done else unchanged).append(proposal_id)
                 loaded.append(proposal)
-            try:
-                self.save(*loaded)
-            except IntegrityError:
-                continue
+            self.save(*loaded)
             return changed, unchanged
-        raise ConflictError("these proposals are changing too often; retry")
+
+        def replay(receipt: CommandReceipt) -> tuple[list[str], list[str]]:
+            """The first answer: a proposal the command changed has a later version."""
+            changed: list[str] = []
+            unchanged: list[str] = []
+            for proposal_id in proposal_ids:
+                done = receipt.changed(Proposal.create_id(proposal_id))
+                (changed if done else unchanged).append(proposal_id)
+            return changed, unchanged
+
+        return self.run_command(attempt, replay, "these proposals are changing too often; retry")

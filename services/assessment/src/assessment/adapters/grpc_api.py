@@ -7,11 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from google.protobuf.message import Message
+
 from assessment.application import AssessmentApplication
 from assessment.domain import Measure, Segment
 from assessment.domain.criteria import check_results
 from backbone import validation as check
 from backbone.errors import Violations
+from backbone.idempotency import idempotent
 from eportfolio.assessment.v1 import assessment_pb2, assessment_pb2_grpc
 from eportfolio.common.v1 import common_pb2
 
@@ -120,6 +123,13 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     async def _run(self, call: Callable[[], Measure]) -> assessment_pb2.Measure:
         return measure_message(await asyncio.to_thread(call))
 
+    async def _command(
+        self, method: str, request: Message, call: Callable[[], Measure]
+    ) -> assessment_pb2.Measure:
+        """``call`` as the command ``method(request)``: idempotent by the request's key."""
+        with idempotent(method, request):
+            return await self._run(call)
+
     async def GetMeasure(  # noqa: N802 - gRPC method names
         self, request: assessment_pb2.GetMeasureRequest, context: Any
     ) -> assessment_pb2.Measure:
@@ -137,7 +147,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             request.criteria_version, "criteria_version", v, required=True, max_len=50
         )
         results: list[dict[str, Any]] = []
-        for i, r in enumerate(request.results):
+        for i, r in enumerate(check.items(request.results, "results", v, max_items=20)):
             results.append(
                 {
                     "criterion": r.criterion,
@@ -149,7 +159,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             for problem in check_results(version, [r["criterion"] for r in results]):
                 v.add("results" if "criterion" in problem else "criteria_version", problem)
         v.raise_if_any()
-        return await self._run(lambda: self.app.assess(mid, version, results))
+        return await self._command(
+            "AssessMeasure", request, lambda: self.app.assess(mid, version, results)
+        )
 
     async def IncludeMeasure(  # noqa: N802
         self, request: assessment_pb2.IncludeMeasureRequest, context: Any
@@ -161,7 +173,11 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         reason = _reason(request.reason, v, required=False)
         decision = check.text(request.decision, "decision", v, max_len=200)
         v.raise_if_any()
-        return await self._run(lambda: self.app.include(mid, segment, period, reason, decision))
+        return await self._command(
+            "IncludeMeasure",
+            request,
+            lambda: self.app.include(mid, segment, period, reason, decision),
+        )
 
     async def RejectMeasure(  # noqa: N802
         self, request: assessment_pb2.RejectMeasureRequest, context: Any
@@ -170,7 +186,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         mid = _measure_id(request.measure_id, v)
         reason = _reason(request.reason, v)
         v.raise_if_any()
-        return await self._run(lambda: self.app.reject(mid, reason))
+        return await self._command("RejectMeasure", request, lambda: self.app.reject(mid, reason))
 
     async def MoveMeasure(  # noqa: N802
         self, request: assessment_pb2.MoveMeasureRequest, context: Any
@@ -182,7 +198,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         decision = check.text(request.decision, "decision", v, max_len=200)
         period = _period_or_now(request.period, "period", v)
         v.raise_if_any()
-        return await self._run(lambda: self.app.move(mid, to, reason, decision, period))
+        return await self._command(
+            "MoveMeasure", request, lambda: self.app.move(mid, to, reason, decision, period)
+        )
 
     async def CompleteMeasure(  # noqa: N802
         self, request: assessment_pb2.CompleteMeasureRequest, context: Any
@@ -193,7 +211,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         way_forward = check.text(request.way_forward, "way_forward", v, required=True, max_len=500)
         reason = _reason(request.reason, v, required=False)
         v.raise_if_any()
-        return await self._run(lambda: self.app.complete(mid, period, way_forward, reason))
+        return await self._command(
+            "CompleteMeasure", request, lambda: self.app.complete(mid, period, way_forward, reason)
+        )
 
     async def PauseMeasure(  # noqa: N802
         self, request: assessment_pb2.PauseMeasureRequest, context: Any
@@ -203,7 +223,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         period = _period_or_now(request.period, "period", v)
         reason = _reason(request.reason, v)
         v.raise_if_any()
-        return await self._run(lambda: self.app.pause(mid, period, reason))
+        return await self._command(
+            "PauseMeasure", request, lambda: self.app.pause(mid, period, reason)
+        )
 
     async def WithdrawMeasure(  # noqa: N802
         self, request: assessment_pb2.WithdrawMeasureRequest, context: Any
@@ -213,7 +235,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         period = _period_or_now(request.period, "period", v)
         reason = _reason(request.reason, v)
         v.raise_if_any()
-        return await self._run(lambda: self.app.withdraw(mid, period, reason))
+        return await self._command(
+            "WithdrawMeasure", request, lambda: self.app.withdraw(mid, period, reason)
+        )
 
     async def RemindMeasure(  # noqa: N802
         self, request: assessment_pb2.RemindMeasureRequest, context: Any
@@ -227,4 +251,8 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         except ValueError:
             v.add("deadline", f"must be a date YYYY-MM-DD, got {deadline[:20]!r}")
         v.raise_if_any()
-        return await self._run(lambda: self.app.remind(mid, period, deadline, request.overdue))
+        return await self._command(
+            "RemindMeasure",
+            request,
+            lambda: self.app.remind(mid, period, deadline, request.overdue),
+        )

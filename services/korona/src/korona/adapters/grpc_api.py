@@ -16,6 +16,7 @@ from typing import Any
 from backbone import validation as check
 from backbone.domain import current_meta
 from backbone.errors import Violations
+from backbone.idempotency import idempotent
 from eportfolio.korona.v1 import korona_pb2 as pb
 from eportfolio.korona.v1 import korona_pb2_grpc
 from korona.application import PROPOSER, KoronaApplication
@@ -93,8 +94,7 @@ def _enum(value: int, table: dict[Any, Any], field: str, v: Violations) -> Any:
 def _ids(ids: Sequence[str], v: Violations) -> list[str]:
     if not ids:
         v.add("proposal_ids", "name at least one proposal")
-    if len(ids) > MAX_IDS:
-        v.add("proposal_ids", f"at most {MAX_IDS} proposals at once")
+    ids = check.items(ids, "proposal_ids", v, max_items=MAX_IDS)  # checks no more than these
     for i, pid in enumerate(ids):
         if not pid.strip() or len(pid) > 100:
             v.add(f"proposal_ids[{i}]", "is not a proposal id")
@@ -318,26 +318,28 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
             v.add("category_code", "is required")
         reason = check.text(request.reason, "reason", v, required=True)
         v.raise_if_any()
-        changed, unchanged = await self._run(
-            self.app.categorise, ids, request.category_code, reason
-        )
-        return pb.BulkResult(changed=changed, unchanged=unchanged)
+        with idempotent("Categorise", request):
+            changed, unchanged = await self._run(
+                self.app.categorise, ids, request.category_code, reason
+            )
+            return pb.BulkResult(changed=changed, unchanged=unchanged)
 
     async def Route(self, request: pb.RouteRequest, context: Any) -> pb.BulkResult:  # noqa: N802
         v = Violations()
         ids = _ids(request.proposal_ids, v)
         reason = check.text(request.reason, "reason", v)
         v.raise_if_any()
-        changed, unchanged = await self._run(
-            self.app.route, ids, request.working_group.strip(), reason
-        )
-        return pb.BulkResult(changed=changed, unchanged=unchanged)
+        with idempotent("Route", request):
+            changed, unchanged = await self._run(
+                self.app.route, ids, request.working_group.strip(), reason
+            )
+            return pb.BulkResult(changed=changed, unchanged=unchanged)
 
     async def Assess(self, request: pb.AssessRequest, context: Any) -> pb.Proposal:  # noqa: N802
         v = Violations()
         pid = _proposal_id(request.proposal_id, v)
         criteria = []
-        for i, answer in enumerate(request.criteria):
+        for i, answer in enumerate(check.items(request.criteria, "criteria", v, max_items=20)):
             criterion = _enum(answer.criterion, CRITERIA, f"criteria[{i}].criterion", v)
             reason = check.text(answer.reason, f"criteria[{i}].reason", v, required=True)
             if criterion is not None:
@@ -347,7 +349,8 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
         recommendation = _enum(request.recommendation, RECOMMENDATIONS, "recommendation", v)
         note = check.text(request.note, "note", v)
         v.raise_if_any()
-        return await self._answer(self.app.assess, pid, criteria, recommendation, note)
+        with idempotent("Assess", request):
+            return await self._answer(self.app.assess, pid, criteria, recommendation, note)
 
     async def Decide(self, request: pb.DecideRequest, context: Any) -> pb.BulkResult:  # noqa: N802
         v = Violations()
@@ -357,17 +360,19 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
         reference = check.text(request.reference, "reference", v)
         decided_at = check.timestamp(request.decided_at, "decided_at", v)
         v.raise_if_any()
-        changed, unchanged = await self._run(
-            self.app.decide, ids, decision, reason, reference, decided_at
-        )
-        return pb.BulkResult(changed=changed, unchanged=unchanged)
+        with idempotent("Decide", request):
+            changed, unchanged = await self._run(
+                self.app.decide, ids, decision, reason, reference, decided_at
+            )
+            return pb.BulkResult(changed=changed, unchanged=unchanged)
 
     async def Reopen(self, request: pb.ReopenRequest, context: Any) -> pb.Proposal:  # noqa: N802
         v = Violations()
         pid = _proposal_id(request.proposal_id, v)
         reason = check.text(request.reason, "reason", v, required=True)
         v.raise_if_any()
-        return await self._answer(self.app.reopen, pid, reason)
+        with idempotent("Reopen", request):
+            return await self._answer(self.app.reopen, pid, reason)
 
     async def GiveFeedback(  # noqa: N802
         self, request: pb.GiveFeedbackRequest, context: Any
@@ -378,7 +383,8 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
             v.add("kind", f"use one of {', '.join(KINDS)}")
         text = check.text(request.text, "text", v)
         v.raise_if_any()
-        return await self._answer(self.app.give_feedback, pid, request.kind, text)
+        with idempotent("GiveFeedback", request):
+            return await self._answer(self.app.give_feedback, pid, request.kind, text)
 
     # --- the net list ----------------------------------------------------------------------
 
@@ -415,7 +421,8 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
         agency = check.text(request.responsible_agency, "responsible_agency", v, max_len=200)
         note = check.text(request.note, "note", v)
         v.raise_if_any()
-        return await self._answer(self.app.set_implementation_status, pid, status, agency, note)
+        with idempotent("SetImplementationStatus", request):
+            return await self._answer(self.app.set_implementation_status, pid, status, agency, note)
 
     async def AddToNetList(  # noqa: N802
         self, request: pb.AddToNetListRequest, context: Any
@@ -432,23 +439,25 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
         source = check.text(request.source, "source", v, max_len=300)
         decided_at = check.timestamp(request.decided_at, "decided_at", v)
         v.raise_if_any()
-        return await self._answer(
-            self.app.add_to_net_list,
-            title,
-            description,
-            agency,
-            status,
-            request.category_code,
-            source,
-            decided_at,
-        )
+        with idempotent("AddToNetList", request):
+            return await self._answer(
+                self.app.add_to_net_list,
+                title,
+                description,
+                agency,
+                status,
+                request.category_code,
+                source,
+                decided_at,
+            )
 
     async def Promote(self, request: pb.PromoteRequest, context: Any) -> pb.Proposal:  # noqa: N802
         v = Violations()
         pid = _proposal_id(request.proposal_id, v)
         note = check.text(request.note, "note", v)
         v.raise_if_any()
-        return await self._answer(self.app.promote, pid, note)
+        with idempotent("Promote", request):
+            return await self._answer(self.app.promote, pid, note)
 
     # --- funding ---------------------------------------------------------------------------
 
@@ -477,8 +486,9 @@ class KoronaServicer(korona_pb2_grpc.KoronaServiceServicer):
             v.add("amount_nok", "must be more than zero (whole kroner)")
         reason = check.text(request.reason, "reason", v, required=True)
         v.raise_if_any()
-        return await asyncio.to_thread(
-            lambda: self._envelope(
-                self.app.change_funding(key, change, pid, request.amount_nok, reason)
+        with idempotent("ChangeFunding", request):
+            return await asyncio.to_thread(
+                lambda: self._envelope(
+                    self.app.change_funding(key, change, pid, request.amount_nok, reason)
+                )
             )
-        )

@@ -110,7 +110,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "no rebuilder configured")
         assert self.rebuilder is not None
         try:
-            async for p in self.rebuilder.rebuild():
+            async for p in self.rebuilder.rebuild(key=request.idempotency_key[:200]):
                 yield reporting_pb2.RebuildProgress(read=p.read, total=p.total, done=p.done)
         except RuntimeError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from eportfolio.common.v1 import common_pb2 as eportfolio_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)eportfolio/assessment/v1/assessment.proto\x12\x18\x65portfolio.assessment.v1\x1a!eportfolio/common/v1/common.proto\"]\n\x14RemindMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x61\x64line\x18\x03 \x01(\t\x12\x0f\n\x07overdue\x18\x04 \x01(\x08\":\n\x08Reminder\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x10\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\"\'\n\x11GetMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\"A\n\x0f\x43riterionResult\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0b\n\x03met\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x80\x01\n\x14\x41ssessMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x18\n\x10\x63riteria_version\x18\x02 \x01(\t\x12:\n\x07results\x18\x03 \x03(\x0b\x32).eportfolio.assessment.v1.CriterionResult\"\x8d\x01\n\x15IncludeMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12.\n\x07segment\x18\x02 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x05 \x01(\t\":\n\x14RejectMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x85\x01\n\x12MoveMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12)\n\x02to\x18\x02 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12\x0e\n\x06period\x18\x05 \x01(\t\"a\n\x16\x43ompleteMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x13\n\x0bway_forward\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"I\n\x13PauseMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"L\n\x16WithdrawMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xef\x02\n\x0cStatusReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x03 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x30\n\x06\x62udget\x18\x04 \x03(\x0b\x32 .eportfolio.common.v1.BudgetLine\x12\x13\n\x0b\x65xplanation\x18\x05 \x01(\t\x12\x12\n\nreceipt_id\x18\x06 \x01(\t\x12\x1b\n\x13\x65xplanation_missing\x18\x07 \x01(\x08\x12\x12\n\ncorrection\x18\x08 \x01(\x08\x12\x10\n\x08progress\x18\t \x01(\t\x12\x11\n\tobstacles\x18\n \x01(\t\x12\x13\n\x0b\x65xperiences\x18\x0b \x01(\t\x12\x18\n\x10\x64\x65pendency_notes\x18\x0c \x01(\t\x12\x15\n\rmissing_focus\x18\r \x03(\t\"s\n\nAssessment\x12\x18\n\x10\x63riteria_version\x18\x01 \x01(\t\x12:\n\x07results\x18\x02 \x03(\x0b\x32).eportfolio.assessment.v1.CriterionResult\x12\x0f\n\x07\x61ll_met\x18\x03 \x01(\x08\"\xdc\x06\n\x07Measure\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x04 \x01(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12\x16\n\x0estrategic_area\x18\x06 \x01(\t\x12\x1a\n\x12in_portfolio_since\x18\x07 \x01(\t\x12>\n\x0estatus_reports\x18\x08 \x03(\x0b\x32&.eportfolio.assessment.v1.StatusReport\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x11\n\tlifecycle\x18\n \x01(\t\x12.\n\x07segment\x18\x0b \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x38\n\nassessment\x18\x0c \x01(\x0b\x32$.eportfolio.assessment.v1.Assessment\x12\x12\n\nleft_after\x18\r \x01(\t\x12\x13\n\x0bway_forward\x18\x0e \x01(\t\x12\x18\n\x10rejection_reason\x18\x0f \x01(\t\x12\x15\n\rplanned_start\x18\x10 \x01(\t\x12\x13\n\x0bplanned_end\x18\x11 \x01(\t\x12>\n\x0eplanned_budget\x18\x12 \x03(\x0b\x32&.eportfolio.common.v1.FundedBudgetLine\x12\x12\n\ndepends_on\x18\x13 \x03(\x05\x12<\n\tchecklist\x18\x14 \x03(\x0b\x32).eportfolio.assessment.v1.ChecklistAnswer\x12\x37\n\x10proposed_segment\x18\x15 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12#\n\x1boperating_cost_nok_per_year\x18\x16 \x01(\x03\x12\x15\n\rcandidate_for\x18\x17 \x01(\x05\x12@\n\x0frefused_reports\x18\x18 \x03(\x0b\x32\'.eportfolio.assessment.v1.RefusedReport\x12\x35\n\treminders\x18\x19 \x03(\x0b\x32\".eportfolio.assessment.v1.Reminder\"C\n\rRefusedReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x12\n\nreceipt_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"K\n\x0f\x43hecklistAnswer\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\x08\x12\x15\n\rjustification\x18\x03 \x01(\t2\x95\x07\n\x11\x41ssessmentService\x12\\\n\nGetMeasure\x12+.eportfolio.assessment.v1.GetMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rAssessMeasure\x12..eportfolio.assessment.v1.AssessMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x64\n\x0eIncludeMeasure\x12/.eportfolio.assessment.v1.IncludeMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rRejectMeasure\x12..eportfolio.assessment.v1.RejectMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12^\n\x0bMoveMeasure\x12,.eportfolio.assessment.v1.MoveMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x66\n\x0f\x43ompleteMeasure\x12\x30.eportfolio.assessment.v1.CompleteMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12`\n\x0cPauseMeasure\x12-.eportfolio.assessment.v1.PauseMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x66\n\x0fWithdrawMeasure\x12\x30.eportfolio.assessment.v1.WithdrawMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rRemindMeasure\x12..eportfolio.assessment.v1.RemindMeasureRequest\x1a!.eportfolio.assessment.v1.Measureb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)eportfolio/assessment/v1/assessment.proto\x12\x18\x65portfolio.assessment.v1\x1a!eportfolio/common/v1/common.proto\"v\n\x14RemindMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x61\x64line\x18\x03 \x01(\t\x12\x0f\n\x07overdue\x18\x04 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\":\n\x08Reminder\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x10\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\"\'\n\x11GetMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\"A\n\x0f\x43riterionResult\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0b\n\x03met\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x99\x01\n\x14\x41ssessMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x18\n\x10\x63riteria_version\x18\x02 \x01(\t\x12:\n\x07results\x18\x03 \x03(\x0b\x32).eportfolio.assessment.v1.CriterionResult\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"\xa6\x01\n\x15IncludeMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12.\n\x07segment\x18\x02 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x05 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"S\n\x14RejectMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x9e\x01\n\x12MoveMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12)\n\x02to\x18\x02 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12\x0e\n\x06period\x18\x05 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\"z\n\x16\x43ompleteMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x13\n\x0bway_forward\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"b\n\x13PauseMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"e\n\x16WithdrawMeasureRequest\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"\xef\x02\n\x0cStatusReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12*\n\x04risk\x18\x03 \x01(\x0e\x32\x1c.eportfolio.common.v1.Colour\x12\x30\n\x06\x62udget\x18\x04 \x03(\x0b\x32 .eportfolio.common.v1.BudgetLine\x12\x13\n\x0b\x65xplanation\x18\x05 \x01(\t\x12\x12\n\nreceipt_id\x18\x06 \x01(\t\x12\x1b\n\x13\x65xplanation_missing\x18\x07 \x01(\x08\x12\x12\n\ncorrection\x18\x08 \x01(\x08\x12\x10\n\x08progress\x18\t \x01(\t\x12\x11\n\tobstacles\x18\n \x01(\t\x12\x13\n\x0b\x65xperiences\x18\x0b \x01(\t\x12\x18\n\x10\x64\x65pendency_notes\x18\x0c \x01(\t\x12\x15\n\rmissing_focus\x18\r \x03(\t\"s\n\nAssessment\x12\x18\n\x10\x63riteria_version\x18\x01 \x01(\t\x12:\n\x07results\x18\x02 \x03(\x0b\x32).eportfolio.assessment.v1.CriterionResult\x12\x0f\n\x07\x61ll_met\x18\x03 \x01(\x08\"\xdc\x06\n\x07Measure\x12\x12\n\nmeasure_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x1a\n\x12responsible_agency\x18\x04 \x01(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12\x16\n\x0estrategic_area\x18\x06 \x01(\t\x12\x1a\n\x12in_portfolio_since\x18\x07 \x01(\t\x12>\n\x0estatus_reports\x18\x08 \x03(\x0b\x32&.eportfolio.assessment.v1.StatusReport\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x11\n\tlifecycle\x18\n \x01(\t\x12.\n\x07segment\x18\x0b \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12\x38\n\nassessment\x18\x0c \x01(\x0b\x32$.eportfolio.assessment.v1.Assessment\x12\x12\n\nleft_after\x18\r \x01(\t\x12\x13\n\x0bway_forward\x18\x0e \x01(\t\x12\x18\n\x10rejection_reason\x18\x0f \x01(\t\x12\x15\n\rplanned_start\x18\x10 \x01(\t\x12\x13\n\x0bplanned_end\x18\x11 \x01(\t\x12>\n\x0eplanned_budget\x18\x12 \x03(\x0b\x32&.eportfolio.common.v1.FundedBudgetLine\x12\x12\n\ndepends_on\x18\x13 \x03(\x05\x12<\n\tchecklist\x18\x14 \x03(\x0b\x32).eportfolio.assessment.v1.ChecklistAnswer\x12\x37\n\x10proposed_segment\x18\x15 \x01(\x0e\x32\x1d.eportfolio.common.v1.Segment\x12#\n\x1boperating_cost_nok_per_year\x18\x16 \x01(\x03\x12\x15\n\rcandidate_for\x18\x17 \x01(\x05\x12@\n\x0frefused_reports\x18\x18 \x03(\x0b\x32\'.eportfolio.assessment.v1.RefusedReport\x12\x35\n\treminders\x18\x19 \x03(\x0b\x32\".eportfolio.assessment.v1.Reminder\"C\n\rRefusedReport\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\x12\n\nreceipt_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"K\n\x0f\x43hecklistAnswer\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\x08\x12\x15\n\rjustification\x18\x03 \x01(\t2\x95\x07\n\x11\x41ssessmentService\x12\\\n\nGetMeasure\x12+.eportfolio.assessment.v1.GetMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rAssessMeasure\x12..eportfolio.assessment.v1.AssessMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x64\n\x0eIncludeMeasure\x12/.eportfolio.assessment.v1.IncludeMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rRejectMeasure\x12..eportfolio.assessment.v1.RejectMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12^\n\x0bMoveMeasure\x12,.eportfolio.assessment.v1.MoveMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x66\n\x0f\x43ompleteMeasure\x12\x30.eportfolio.assessment.v1.CompleteMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12`\n\x0cPauseMeasure\x12-.eportfolio.assessment.v1.PauseMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x66\n\x0fWithdrawMeasure\x12\x30.eportfolio.assessment.v1.WithdrawMeasureRequest\x1a!.eportfolio.assessment.v1.Measure\x12\x62\n\rRemindMeasure\x12..eportfolio.assessment.v1.RemindMeasureRequest\x1a!.eportfolio.assessment.v1.Measureb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,37 +33,37 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'eportfolio.assessment.v1.as
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_REMINDMEASUREREQUEST']._serialized_start=106
-  _globals['_REMINDMEASUREREQUEST']._serialized_end=199
-  _globals['_REMINDER']._serialized_start=201
-  _globals['_REMINDER']._serialized_end=259
-  _globals['_GETMEASUREREQUEST']._serialized_start=261
-  _globals['_GETMEASUREREQUEST']._serialized_end=300
-  _globals['_CRITERIONRESULT']._serialized_start=302
-  _globals['_CRITERIONRESULT']._serialized_end=367
-  _globals['_ASSESSMEASUREREQUEST']._serialized_start=370
-  _globals['_ASSESSMEASUREREQUEST']._serialized_end=498
-  _globals['_INCLUDEMEASUREREQUEST']._serialized_start=501
-  _globals['_INCLUDEMEASUREREQUEST']._serialized_end=642
-  _globals['_REJECTMEASUREREQUEST']._serialized_start=644
-  _globals['_REJECTMEASUREREQUEST']._serialized_end=702
-  _globals['_MOVEMEASUREREQUEST']._serialized_start=705
-  _globals['_MOVEMEASUREREQUEST']._serialized_end=838
-  _globals['_COMPLETEMEASUREREQUEST']._serialized_start=840
-  _globals['_COMPLETEMEASUREREQUEST']._serialized_end=937
-  _globals['_PAUSEMEASUREREQUEST']._serialized_start=939
-  _globals['_PAUSEMEASUREREQUEST']._serialized_end=1012
-  _globals['_WITHDRAWMEASUREREQUEST']._serialized_start=1014
-  _globals['_WITHDRAWMEASUREREQUEST']._serialized_end=1090
-  _globals['_STATUSREPORT']._serialized_start=1093
-  _globals['_STATUSREPORT']._serialized_end=1460
-  _globals['_ASSESSMENT']._serialized_start=1462
-  _globals['_ASSESSMENT']._serialized_end=1577
-  _globals['_MEASURE']._serialized_start=1580
-  _globals['_MEASURE']._serialized_end=2440
-  _globals['_REFUSEDREPORT']._serialized_start=2442
-  _globals['_REFUSEDREPORT']._serialized_end=2509
-  _globals['_CHECKLISTANSWER']._serialized_start=2511
-  _globals['_CHECKLISTANSWER']._serialized_end=2586
-  _globals['_ASSESSMENTSERVICE']._serialized_start=2589
-  _globals['_ASSESSMENTSERVICE']._serialized_end=3506
+  _globals['_REMINDMEASUREREQUEST']._serialized_end=224
+  _globals['_REMINDER']._serialized_start=226
+  _globals['_REMINDER']._serialized_end=284
+  _globals['_GETMEASUREREQUEST']._serialized_start=286
+  _globals['_GETMEASUREREQUEST']._serialized_end=325
+  _globals['_CRITERIONRESULT']._serialized_start=327
+  _globals['_CRITERIONRESULT']._serialized_end=392
+  _globals['_ASSESSMEASUREREQUEST']._serialized_start=395
+  _globals['_ASSESSMEASUREREQUEST']._serialized_end=548
+  _globals['_INCLUDEMEASUREREQUEST']._serialized_start=551
+  _globals['_INCLUDEMEASUREREQUEST']._serialized_end=717
+  _globals['_REJECTMEASUREREQUEST']._serialized_start=719
+  _globals['_REJECTMEASUREREQUEST']._serialized_end=802
+  _globals['_MOVEMEASUREREQUEST']._serialized_start=805
+  _globals['_MOVEMEASUREREQUEST']._serialized_end=963
+  _globals['_COMPLETEMEASUREREQUEST']._serialized_start=965
+  _globals['_COMPLETEMEASUREREQUEST']._serialized_end=1087
+  _globals['_PAUSEMEASUREREQUEST']._serialized_start=1089
+  _globals['_PAUSEMEASUREREQUEST']._serialized_end=1187
+  _globals['_WITHDRAWMEASUREREQUEST']._serialized_start=1189
+  _globals['_WITHDRAWMEASUREREQUEST']._serialized_end=1290
+  _globals['_STATUSREPORT']._serialized_start=1293
+  _globals['_STATUSREPORT']._serialized_end=1660
+  _globals['_ASSESSMENT']._serialized_start=1662
+  _globals['_ASSESSMENT']._serialized_end=1777
+  _globals['_MEASURE']._serialized_start=1780
+  _globals['_MEASURE']._serialized_end=2640
+  _globals['_REFUSEDREPORT']._serialized_start=2642
+  _globals['_REFUSEDREPORT']._serialized_end=2709
+  _globals['_CHECKLISTANSWER']._serialized_start=2711
+  _globals['_CHECKLISTANSWER']._serialized_end=2786
+  _globals['_ASSESSMENTSERVICE']._serialized_start=2789
+  _globals['_ASSESSMENTSERVICE']._serialized_end=3706
 # @@protoc_insertion_point(module_scope)

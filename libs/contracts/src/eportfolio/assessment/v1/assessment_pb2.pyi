@@ -27,6 +27,7 @@ class RemindMeasureRequest(_message.Message):
     PERIOD_FIELD_NUMBER: _builtins.int
     DEADLINE_FIELD_NUMBER: _builtins.int
     OVERDUE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     period: _builtins.str
     """The reporting period the report is owed for, YYYY-MM."""
@@ -34,6 +35,10 @@ class RemindMeasureRequest(_message.Message):
     """The deadline, YYYY-MM-DD."""
     overdue: _builtins.bool
     """The deadline has passed (kind "overdue"); else kind "due"."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -41,10 +46,11 @@ class RemindMeasureRequest(_message.Message):
         period: _builtins.str = ...,
         deadline: _builtins.str = ...,
         overdue: _builtins.bool = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "measure_id", b"measure_id", "overdue", b"overdue", "period", b"period"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline", b"deadline", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "overdue", b"overdue", "period", b"period"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -128,9 +134,14 @@ class AssessMeasureRequest(_message.Message):
     MEASURE_ID_FIELD_NUMBER: _builtins.int
     CRITERIA_VERSION_FIELD_NUMBER: _builtins.int
     RESULTS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     criteria_version: _builtins.str
     """The version of the inclusion criteria used, e.g. "2020"."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionResult]: ...
     def __init__(
@@ -139,10 +150,11 @@ class AssessMeasureRequest(_message.Message):
         measure_id: _builtins.int = ...,
         criteria_version: _builtins.str = ...,
         results: _abc.Iterable[Global___CriterionResult] | None = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria_version", b"criteria_version", "measure_id", b"measure_id", "results", b"results"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria_version", b"criteria_version", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "results", b"results"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -157,6 +169,7 @@ class IncludeMeasureRequest(_message.Message):
     PERIOD_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     DECISION_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     segment: _common_pb2.Segment.ValueType
     period: _builtins.str
@@ -164,6 +177,10 @@ class IncludeMeasureRequest(_message.Message):
     reason: _builtins.str
     decision: _builtins.str
     """The deciding committee case, e.g. "NUIT sak 15/20"."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -172,10 +189,11 @@ class IncludeMeasureRequest(_message.Message):
         period: _builtins.str = ...,
         reason: _builtins.str = ...,
         decision: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "segment", b"segment"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "segment", b"segment"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -187,17 +205,23 @@ class RejectMeasureRequest(_message.Message):
 
     MEASURE_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         measure_id: _builtins.int = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -212,12 +236,17 @@ class MoveMeasureRequest(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     DECISION_FIELD_NUMBER: _builtins.int
     PERIOD_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     to: _common_pb2.Segment.ValueType
     reason: _builtins.str
     decision: _builtins.str
     period: _builtins.str
     """Reporting period from which the new segment's deadlines apply; empty = now."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -226,10 +255,11 @@ class MoveMeasureRequest(_message.Message):
         reason: _builtins.str = ...,
         decision: _builtins.str = ...,
         period: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "to", b"to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "to", b"to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -243,12 +273,17 @@ class CompleteMeasureRequest(_message.Message):
     PERIOD_FIELD_NUMBER: _builtins.int
     WAY_FORWARD_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     period: _builtins.str
     """Last period in the portfolio."""
     way_forward: _builtins.str
     """Veien videre, e.g. "Forvaltning"."""
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -256,10 +291,11 @@ class CompleteMeasureRequest(_message.Message):
         period: _builtins.str = ...,
         way_forward: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason", "way_forward", b"way_forward"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "reason", b"reason", "way_forward", b"way_forward"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -272,19 +308,25 @@ class PauseMeasureRequest(_message.Message):
     MEASURE_ID_FIELD_NUMBER: _builtins.int
     PERIOD_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     period: _builtins.str
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         measure_id: _builtins.int = ...,
         period: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -297,19 +339,25 @@ class WithdrawMeasureRequest(_message.Message):
     MEASURE_ID_FIELD_NUMBER: _builtins.int
     PERIOD_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     measure_id: _builtins.int
     period: _builtins.str
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         measure_id: _builtins.int = ...,
         period: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "measure_id", b"measure_id", "period", b"period", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

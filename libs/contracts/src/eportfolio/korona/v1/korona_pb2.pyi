@@ -701,9 +701,14 @@ class CategoriseRequest(_message.Message):
     PROPOSAL_IDS_FIELD_NUMBER: _builtins.int
     CATEGORY_CODE_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     category_code: _builtins.str
     """As in korona-categories (e.g. "03", "99A")."""
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     @_builtins.property
     def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -712,10 +717,11 @@ class CategoriseRequest(_message.Message):
         proposal_ids: _abc.Iterable[_builtins.str] | None = ...,
         category_code: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "proposal_ids", b"proposal_ids", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "idempotency_key", b"idempotency_key", "proposal_ids", b"proposal_ids", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -728,9 +734,14 @@ class RouteRequest(_message.Message):
     PROPOSAL_IDS_FIELD_NUMBER: _builtins.int
     WORKING_GROUP_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     working_group: _builtins.str
     """Empty = the working group the proposal's category is routed to."""
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     @_builtins.property
     def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -739,10 +750,11 @@ class RouteRequest(_message.Message):
         proposal_ids: _abc.Iterable[_builtins.str] | None = ...,
         working_group: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal_ids", b"proposal_ids", "reason", b"reason", "working_group", b"working_group"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "proposal_ids", b"proposal_ids", "reason", b"reason", "working_group", b"working_group"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -784,9 +796,14 @@ class AssessRequest(_message.Message):
     CRITERIA_FIELD_NUMBER: _builtins.int
     RECOMMENDATION_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     recommendation: Global___Recommendation.ValueType
     note: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     @_builtins.property
     def criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionAnswer]:
         """Each of the four criteria exactly once."""
@@ -798,10 +815,11 @@ class AssessRequest(_message.Message):
         criteria: _abc.Iterable[Global___CriterionAnswer] | None = ...,
         recommendation: Global___Recommendation.ValueType = ...,
         note: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria", b"criteria", "note", b"note", "proposal_id", b"proposal_id", "recommendation", b"recommendation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criteria", b"criteria", "idempotency_key", b"idempotency_key", "note", b"note", "proposal_id", b"proposal_id", "recommendation", b"recommendation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -816,11 +834,16 @@ class DecideRequest(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     DECIDED_AT_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     decision: Global___Decision.ValueType
     reason: _builtins.str
     reference: _builtins.str
     decided_at: _builtins.str
     """When the board decided (RFC 3339); empty = now."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     @_builtins.property
     def proposal_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -831,10 +854,11 @@ class DecideRequest(_message.Message):
         reason: _builtins.str = ...,
         reference: _builtins.str = ...,
         decided_at: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "decision", b"decision", "proposal_ids", b"proposal_ids", "reason", b"reason", "reference", b"reference"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "decision", b"decision", "idempotency_key", b"idempotency_key", "proposal_ids", b"proposal_ids", "reason", b"reason", "reference", b"reference"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -846,17 +870,23 @@ class ReopenRequest(_message.Message):
 
     PROPOSAL_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     reason: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         proposal_id: _builtins.str = ...,
         reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["proposal_id", b"proposal_id", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "proposal_id", b"proposal_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -869,6 +899,7 @@ class GiveFeedbackRequest(_message.Message):
     PROPOSAL_ID_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     kind: _builtins.str
     """A template: received, prioritised, not_prioritised, deferred, reopened, covered; or
@@ -876,16 +907,21 @@ class GiveFeedbackRequest(_message.Message):
     """
     text: _builtins.str
     """For "message": the text; for "covered": what covers the need."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         proposal_id: _builtins.str = ...,
         kind: _builtins.str = ...,
         text: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "proposal_id", b"proposal_id", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "kind", b"kind", "proposal_id", b"proposal_id", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -969,11 +1005,16 @@ class SetImplementationStatusRequest(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     RESPONSIBLE_AGENCY_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     status: Global___ImplementationStatus.ValueType
     responsible_agency: _builtins.str
     """Empty = unchanged."""
     note: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -981,10 +1022,11 @@ class SetImplementationStatusRequest(_message.Message):
         status: Global___ImplementationStatus.ValueType = ...,
         responsible_agency: _builtins.str = ...,
         note: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "proposal_id", b"proposal_id", "responsible_agency", b"responsible_agency", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "note", b"note", "proposal_id", b"proposal_id", "responsible_agency", b"responsible_agency", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1001,6 +1043,7 @@ class AddToNetListRequest(_message.Message):
     CATEGORY_CODE_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
     DECIDED_AT_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     title: _builtins.str
     description: _builtins.str
     responsible_agency: _builtins.str
@@ -1010,6 +1053,10 @@ class AddToNetListRequest(_message.Message):
     """Where the measure is described (e.g. "002 §5.2.2")."""
     decided_at: _builtins.str
     """When it was prioritised (RFC 3339); empty = now."""
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
@@ -1020,10 +1067,11 @@ class AddToNetListRequest(_message.Message):
         category_code: _builtins.str = ...,
         source: _builtins.str = ...,
         decided_at: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "decided_at", b"decided_at", "description", b"description", "responsible_agency", b"responsible_agency", "source", b"source", "status", b"status", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_code", b"category_code", "decided_at", b"decided_at", "description", b"description", "idempotency_key", b"idempotency_key", "responsible_agency", b"responsible_agency", "source", b"source", "status", b"status", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1035,17 +1083,23 @@ class PromoteRequest(_message.Message):
 
     PROPOSAL_ID_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     proposal_id: _builtins.str
     note: _builtins.str
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per command; a retry with the same key (and the same
+    request) answers the first result and changes nothing again. Empty: not idempotent.
+    """
     def __init__(
         self,
         *,
         proposal_id: _builtins.str = ...,
         note: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["note", b"note", "proposal_id", b"proposal_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key", "note", b"note", "proposal_id", b"proposal_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -23,12 +23,19 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class RebuildProjectionsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    """Chosen by the caller, once per rebuild; a request with the key of the rebuild that is
+    running (or that ran last) follows that one instead of starting another.
+    """
     def __init__(
         self,
+        *,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency_key", b"idempotency_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
