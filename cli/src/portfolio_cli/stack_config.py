@@ -8,6 +8,7 @@ var directory, stand-in commands).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -212,6 +213,19 @@ def service_env(
     }
 
 
+def service_wrapper(environ: Mapping[str, str], name: str) -> tuple[tuple[str, ...], str]:
+    """The command prefix and listening host of one service, for fault tests.
+
+    ``PORTFOLIO_<NAME>_WRAPPER`` runs the service under another command (split like a
+    shell would), e.g. ``faketime -f +2h`` (a skewed clock, RELIABILITY.md R13) or
+    ``ip netns exec NS`` (a network namespace, R11); ``PORTFOLIO_<NAME>_HOST`` is the
+    address it listens on and is reached at (default 127.0.0.1)."""
+    prefix = f"PORTFOLIO_{name.upper()}_"
+    wrapper = tuple(shlex.split(environ.get(prefix + "WRAPPER", "")))
+    host = environ.get(prefix + "HOST", "").strip() or LOCALHOST
+    return wrapper, host
+
+
 def redact_url(url: str) -> str:
     """``url`` with any password replaced by ``***``."""
     parts = urlsplit(url)
@@ -282,13 +296,18 @@ def default_config(
         env_vars = service_env(name, url, kafka, grpc_base + i, metrics_base + i)
         if service_web is not None:
             env_vars[f"{name.upper()}_WEB_PORT"] = str(service_web)
+        wrapper, host = service_wrapper(env, name)
+        if host != LOCALHOST:
+            env_vars[f"{name.upper()}_GRPC_HOST"] = host
+            env_vars[f"{name.upper()}_METRICS_HOST"] = host
         services.append(
             ServiceSpec(
                 name=name,
-                command=(sys.executable, "-m", name),
+                command=(*wrapper, sys.executable, "-m", name),
                 grpc_port=grpc_base + i,
                 metrics_port=metrics_base + i,
                 env=env_vars,
+                host=host,
                 web_port=service_web,
             )
         )

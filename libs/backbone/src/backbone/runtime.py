@@ -33,6 +33,9 @@ from backbone.http import WebSpec, serve_wsgi
 from backbone.metrics import ServiceMetrics
 from backbone.outbox import OutboxRelay, Translator
 from backbone.persistence import ServiceApplication
+from backbone.pgstore import databases_available
+from backbone.security.config import production_problems, server_security
+from backbone.security.policy import AccessPolicy
 from backbone.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,9 @@ class Service:
     """Read-only pages the service serves over HTTP, besides ``/metrics`` (reporting's report)."""
     call_log: CallLog | None = None
     """Where every gRPC call the service answers is recorded (none: calls are not recorded)."""
+    policy: AccessPolicy | None = None
+    """Who may call which of its RPCs (``<service>/adapters/policy.py``); none: every RPC is
+    denied (health and reflection aside)."""
 
 
 class ServiceRunner:
@@ -88,6 +94,7 @@ class ServiceRunner:
         self._web_server: WSGIServer | None = None
         self.web_port = 0
         self.kafka_ready = asyncio.Event()
+        self.stopping = False
 
     async def start(self) -> None:
         s, svc = self.settings, self.service
@@ -99,15 +106,30 @@ class ServiceRunner:
             self.web_port = self._web_server.server_port
         if svc.call_log is not None:
             await svc.call_log.start()  # before the first call can come in
-        self.grpc = GrpcServer(
-            host=s.grpc_host,
-            port=s.grpc_port,
-            registrations=svc.registrations,
-            metrics=svc.metrics,
-            call_log=svc.call_log,
-        )
+        self.grpc = grpc_server_for(svc)
         await self.grpc.start()
         self._tasks.append(asyncio.create_task(self._start_kafka(), name=f"{svc.name}-kafka"))
+        self._tasks.append(
+            asyncio.create_task(self._watch_database(), name=f"{svc.name}-database-health")
+        )
+
+    async def _watch_database(self) -> None:
+        """gRPC health follows the database (R10): NOT_SERVING while a probe of the
+        service's PostgreSQL stores fails, SERVING again once it answers. The stack's
+        supervisor restarts only processes that exit, never one that is NOT_SERVING."""
+        serving = True
+        while not self.stop_event.is_set():
+            available = await asyncio.to_thread(databases_available)
+            if available != serving and not self.stopping and self.grpc is not None:
+                log.warning(
+                    "%s: database %s", self.service.name, "back" if available else "unavailable"
+                )
+                await self.grpc.set_serving(available)
+                serving = available
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.stop_event.wait(), self.settings.database_check_interval_s
+                )
 
     async def _start_kafka(self) -> None:
         backoff = 0.2
@@ -219,6 +241,7 @@ class ServiceRunner:
 
     async def stop(self) -> None:
         log.info("%s: stopping", self.service.name)
+        self.stopping = True  # the database watch must not turn health back on
         if self.grpc is not None:
             await self.grpc.set_serving(False)
             await self.grpc.stop(self.settings.shutdown_grace_s)
@@ -254,8 +277,38 @@ def configure_logging(service: str) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
+def grpc_server_for(service: Service) -> GrpcServer:
+    """The service's gRPC server as its settings say: mutual TLS or plaintext, tokens or
+    metadata identity, quotas, and its access policy."""
+    s = service.settings
+    security = server_security(s, service.name, service.policy)
+    return GrpcServer(
+        host=s.grpc_host,
+        port=s.grpc_port,
+        registrations=service.registrations,
+        metrics=service.metrics,
+        call_log=service.call_log,
+        credentials=security.credentials,
+        gate=security.gate,
+    )
+
+
+def refuse_unsafe_start(service: Service) -> None:
+    """In production, exit (one line on stderr, no traceback) unless mutual TLS and tokens
+    are configured."""
+    problems = production_problems(service.settings)
+    if problems:
+        if service.app is not None:
+            service.app.close()
+        raise SystemExit(
+            f"{service.name}: refusing to start in production without mutual TLS and "
+            f"access tokens: {'; '.join(problems)}"
+        )
+
+
 async def serve(service: Service) -> None:
     """Run ``service`` until SIGTERM or SIGINT."""
+    refuse_unsafe_start(service)
     runner = ServiceRunner(service)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
