@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 PROTO_SRC := $(shell find proto -name '*.proto')
 GEN_DIR := libs/contracts/src
 
-.PHONY: help install browser fault-tools run test test-faults test-fast lint proto proto-check clean bench
+.PHONY: help install browser fault-tools run test test-faults test-fast lint proto proto-check clean bench certs
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ fault-tools: ## Debian's iptables and faketime, for the partition and clock-skew
 
 run: install ## start the whole system on embedded defaults (Ctrl-C stops it)
 	$(VENV)/bin/portfolio stack run
+
+certs: install ## a local CA, service and agency certificates and a token key in var/pki (development)
+	$(VENV)/bin/portfolio pki init --dir var/pki
 
 test: install browser fault-tools ## run the whole test suite (CI runs this)
 	$(VENV)/bin/pytest

@@ -1,14 +1,16 @@
 """The ``portfolio`` command: ``import``, ``measure``, ``korona``, ``calendar``, ``report``,
-``audit``, ``status`` and ``stack``."""
+``audit``, ``deadletters``, ``status``, ``stack`` and ``pki``."""
 
 from __future__ import annotations
 
 from portfolio_cli import (
     cmd_audit,
     cmd_calendar,
+    cmd_deadletters,
     cmd_import,
     cmd_korona,
     cmd_measure,
+    cmd_pki,
     cmd_remind,
     cmd_report,
     cmd_stack,
@@ -31,8 +33,10 @@ app.command("calendar")(cmd_calendar.calendar)
 app.command("remind")(cmd_remind.remind)
 app.add_typer(cmd_report.app, name="report")
 app.add_typer(cmd_audit.app, name="audit")
+app.add_typer(cmd_deadletters.app, name="deadletters")
 app.command("status")(cmd_status.status)
 app.add_typer(cmd_stack.app, name="stack")
+app.add_typer(cmd_pki.app, name="pki")
 
 if __name__ == "__main__":
     app()

@@ -136,9 +136,17 @@ async def call(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def insecure_channel(address: str) -> Any:
-    """A grpc.aio channel to ``address`` (``host:port``), plaintext as inside the stack."""
-    return grpc.aio.insecure_channel(address)
+def open_channel(address: str) -> Any:
+    """A grpc.aio channel to ``address`` (``host:port``): plaintext as inside the stack, or
+    mutual TLS with per-call tokens as ``PORTFOLIO_TLS_*``/``PORTFOLIO_TOKEN_*`` say
+    (:mod:`portfolio_cli.security`)."""
+    from portfolio_cli.security import open_channel as secure_or_plain
+
+    return secure_or_plain(address)
+
+
+insecure_channel = open_channel
+"""The older name, kept for callers: plaintext unless the environment asks for TLS."""
 
 
 async def wait_reachable(channel: Any, timeout_s: float) -> bool:

@@ -15,7 +15,12 @@ caller sent none) comes back in the trailing metadata of every answer.
 
 With a :class:`~backbone.audit.calls.CallLog`, every call answered (health checks and
 reflection aside) is recorded in the service's hash-chained call log: who, what, when,
-the status code, the correlation id, the duration and the peer.
+the status code, the correlation id, the duration and the peer, refused calls included.
+
+With a :class:`~backbone.security.gate.Gate`, every call (health checks and reflection
+aside) is identified and admitted before its handler runs: with tokens configured the
+caller comes only from verified credentials, then the agency's quota, the method's access
+rule (deny by default) and the request's fields are checked (see ``backbone/security``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from backbone.errors import (
     ValidationError,
 )
 from backbone.metrics import ServiceMetrics
+from backbone.security.gate import Caller, Gate, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,8 @@ _CODES: list[tuple[type[DomainError], int]] = [
 
 def status_for(exc: BaseException) -> status_pb2.Status:
     """The google.rpc.Status a caller sees for ``exc``."""
+    if isinstance(exc, Refusal):
+        return status_pb2.Status(code=exc.code, message=exc.message)
     if isinstance(exc, DomainError):
         code = next((c for cls, c in _CODES if isinstance(exc, cls)), code_pb2.FAILED_PRECONDITION)
         status = status_pb2.Status(code=code, message=exc.message)
@@ -92,9 +100,14 @@ def status_for(exc: BaseException) -> status_pb2.Status:
     return status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")
 
 
-def meta_from(context: grpc.aio.ServicerContext[Any, Any]) -> EventMeta:
+def _metadata(context: grpc.aio.ServicerContext[Any, Any]) -> dict[str, str]:
     # Metadata values must be ASCII: names like "Helse Sør-Øst RHF" come percent-encoded.
-    md = {k: unquote(v) for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+    return {k: unquote(v) for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+
+
+def meta_from(context: grpc.aio.ServicerContext[Any, Any]) -> EventMeta:
+    """The caller as its metadata names it (development; see ``backbone.security.gate``)."""
+    md = _metadata(context)
     return EventMeta(
         agency=md.get("x-agency", ""),
         user=md.get("x-user", ""),
@@ -149,12 +162,33 @@ class _Call:
         self.context = context
         self.at = utc_timestamp()
         self.started = time.perf_counter()
-        self.meta = meta_from(context)
+        self.caller: Caller | None = None
+        self.refusal: Refusal | None = None
+        gate = interceptor.gate
+        if gate is None or not audited:
+            self.meta = meta_from(context)
+        else:
+            md = _metadata(context)
+            correlation_id = md.get("x-correlation-id") or uuid.uuid4().hex
+            try:
+                self.caller = gate.identify(context, md, correlation_id)
+                self.meta = self.caller.meta
+            except Refusal as refusal:
+                self.refusal = refusal
+                self.meta = refusal.meta or EventMeta(correlation_id=correlation_id)
         self.code = "OK"
         self.cancelled = False
         self._token = _current_meta.set(self.meta)
         # Also what an abort of the handler's own (without trailing metadata) sends.
         context.set_trailing_metadata((self._correlation(),))
+
+    def admit(self, request: Any) -> None:
+        """Raise what refuses this call (nothing without a gate, or for health checks)."""
+        gate = self.interceptor.gate
+        if self.refusal is not None:
+            raise self.refusal
+        if gate is not None and self.caller is not None:
+            gate.admit(self.full_method, self.caller, request)
 
     async def failed(self, exc: Exception) -> None:
         """Turn ``exc`` into the status the caller sees (raises the abort), or note the
@@ -167,6 +201,15 @@ class _Call:
         self.code = code_pb2.Code.Name(status.code)
         if status.code == code_pb2.INTERNAL:
             log.exception("%s failed (correlation %s)", self.method, self.meta.correlation_id)
+        elif isinstance(exc, Refusal):  # its message names the rule, never a credential
+            log.info(
+                "%s refused %s for %r (correlation %s): %s",
+                self.method,
+                self.code,
+                self.meta.agency,
+                self.meta.correlation_id,
+                exc.message,
+            )
         elif status.code == code_pb2.UNAVAILABLE:
             log.warning("%s unavailable: %r", self.method, exc)
         # The status details travel in the trailing metadata; the correlation id beside them.
@@ -237,9 +280,14 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
     Wraps unary-unary and unary-stream methods (the only kinds the contracts have)."""
 
-    def __init__(self, metrics: ServiceMetrics, call_log: CallLog | None = None) -> None:
+    def __init__(
+        self, metrics: ServiceMetrics, call_log: CallLog | None = None, gate: Gate | None = None
+    ) -> None:
         self.metrics = metrics
         self.call_log = call_log
+        self.gate = gate
+        """None: no checks before the handler (tests of the interceptor itself); services
+        always get one (``backbone.runtime``), whose empty policy denies every method."""
 
     async def intercept_service(
         self,
@@ -277,6 +325,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         async def behaviour(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             call = _Call(self, full_method, audited, context)
             try:
+                call.admit(request)
                 response = await inner(request, context)
                 call.succeeded()
                 return response
@@ -299,6 +348,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         ) -> AsyncIterator[Any]:
             call = _Call(self, full_method, audited, context)
             try:
+                call.admit(request)
                 async with contextlib.aclosing(inner(request, context)) as responses:
                     async for response in responses:
                         yield response
@@ -327,9 +377,12 @@ class GrpcServer:
         metrics: ServiceMetrics,
         max_message_bytes: int = 4 * 1024 * 1024,
         call_log: CallLog | None = None,
+        credentials: grpc.ServerCredentials | None = None,
+        gate: Gate | None = None,
     ) -> None:
+        """``credentials``: the port speaks (mutual) TLS only; None: plaintext."""
         self.server = grpc.aio.server(
-            interceptors=[ServiceInterceptor(metrics, call_log)],
+            interceptors=[ServiceInterceptor(metrics, call_log, gate)],
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),
@@ -348,7 +401,11 @@ class GrpcServer:
             ],
             self.server,
         )
-        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        self.port = (
+            self.server.add_secure_port(f"{host}:{port}", credentials)
+            if credentials is not None
+            else self.server.add_insecure_port(f"{host}:{port}")
+        )
         self.address = f"{host}:{self.port}"
 
     async def start(self) -> None:

@@ -10,6 +10,7 @@ from contracts import topics
 from eportfolio.intake.v1 import intake_pb2, intake_pb2_grpc
 from intake.adapters import audit
 from intake.adapters.grpc_api import IntakeServicer
+from intake.adapters.policy import POLICY
 from intake.adapters.published import translate
 from intake.application import IntakeApplication
 from intake.settings import IntakeSettings
@@ -28,6 +29,7 @@ def create_service(settings: IntakeSettings) -> Service:
         settings=settings,
         metrics=metrics,
         call_log=auditing.call_log,
+        policy=POLICY,
         app=app,
         translate=translate,
         published_topics=[topics.INTAKE_MEASURE, topics.INTAKE_PROPOSAL],

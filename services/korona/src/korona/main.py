@@ -6,6 +6,7 @@ from prometheus_client import Histogram
 
 from backbone.audit.wiring import audit_parts
 from backbone.metrics import ServiceMetrics
+from backbone.operations import operations_parts
 from backbone.persistence import eventsourcing_env
 from backbone.runtime import ConsumerSpec, Service
 from backbone.sinks import EventSourcedSink
@@ -13,6 +14,7 @@ from contracts import topics
 from eportfolio.korona.v1 import korona_pb2, korona_pb2_grpc
 from korona.adapters import assessment_events, audit, intake_events
 from korona.adapters.grpc_api import KoronaServicer
+from korona.adapters.policy import POLICY
 from korona.adapters.published import ProposalIds, translate_with
 from korona.application import KoronaApplication
 from korona.settings import KoronaSettings, load_categories
@@ -40,11 +42,13 @@ def create_service(settings: KoronaSettings) -> Service:
     auditing = audit_parts(
         NAME, settings, metrics, app=app, streams=audit.STREAMS, translate=translate
     )
+    operations = operations_parts()  # dead letters: list, replay, discard
     return Service(
         name=NAME,
         settings=settings,
         metrics=metrics,
         call_log=auditing.call_log,
+        policy=POLICY,
         app=app,
         translate=translate,
         published_topics=[topics.KORONA_PROPOSAL, topics.KORONA_FUNDING],
@@ -62,6 +66,7 @@ def create_service(settings: KoronaSettings) -> Service:
                 handled_types=assessment_events.HANDLED,
             ),
         ],
+        on_consuming=[*operations.on_consuming],
         registrations=[
             (
                 korona_pb2_grpc.add_KoronaServiceServicer_to_server,
@@ -69,5 +74,6 @@ def create_service(settings: KoronaSettings) -> Service:
                 korona_pb2.DESCRIPTOR.services_by_name["KoronaService"].full_name,
             ),
             auditing.registration,
+            operations.registration,
         ],
     )
