@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_MESSAGE = 300
+"""Characters of an error message a caller gets. The message and the field violations
+travel in gRPC trailing metadata (percent-encoded, base64), which a client refuses beyond
+8 KiB: an answer echoing a 1 MiB value reached the caller as RESOURCE_EXHAUSTED instead
+of the error (RELIABILITY.md I4)."""
+MAX_VIOLATIONS = 16
+MAX_DESCRIPTION = 160
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class DomainError(Exception):
     """Base of errors a caller caused and can correct; never retried by a consumer."""
 
     def __init__(self, message: str) -> None:
+        message = _cut(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
 
@@ -31,8 +44,15 @@ class ValidationError(DomainError):
     def __init__(self, violations: list[FieldViolation] | FieldViolation) -> None:
         if isinstance(violations, FieldViolation):
             violations = [violations]
-        self.violations = list(violations)
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in self.violations))
+        every = list(violations)
+        # The first few name what to correct; the rest would not reach the caller (above).
+        self.violations = [
+            FieldViolation(_cut(v.field, 100), _cut(v.description, MAX_DESCRIPTION))
+            for v in every[:MAX_VIOLATIONS]
+        ]
+        more = f" (and {len(every) - MAX_VIOLATIONS} more)" if len(every) > MAX_VIOLATIONS else ""
+        message = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
+        super().__init__(_cut(message, MAX_MESSAGE - len(more)) + more)
 
 
 class NotFoundError(DomainError):

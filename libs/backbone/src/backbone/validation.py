@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from backbone.errors import Violations
 
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# [0-9], not \d: Python's \d takes any Unicode digit, and "٢٠٢٤-٠٣" would be stored and
+# reported as a period of its own beside "2024-03" (found by tests/fuzz, RELIABILITY.md I2).
+PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_TEXT = 10_000
+MAX_ITEMS = 100
+T = TypeVar("T")
 
 
 def period(value: str, field: str, v: Violations, *, required: bool = True) -> str | None:
@@ -50,4 +56,22 @@ def timestamp(value: str, field: str, v: Violations) -> datetime | None:
     except ValueError:
         v.add(field, f"must be an RFC 3339 time, got {value[:40]!r}")
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # Times at the ends of the calendar overflow when moved to UTC
+    # ("0001-01-01T00:00+01:00" was an INTERNAL error in reporting).
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        v.add(field, "must be a time between the years 1 and 9999 in UTC")
+        return None
+    return parsed
+
+
+def items(
+    values: Sequence[T], field: str, v: Violations, *, max_items: int = MAX_ITEMS
+) -> Sequence[T]:
+    """The first ``max_items`` of a repeated field, and a violation naming the field when it
+    has more: checking stops there, so 100,000 items cost no more than ``max_items``."""
+    if len(values) > max_items:
+        v.add(field, f"has more than {max_items} items")
+    return values[:max_items]

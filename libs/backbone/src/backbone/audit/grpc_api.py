@@ -170,7 +170,12 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     ) -> AsyncIterator[audit_pb2.AuditEvent]:
         self._require()
         trail = self._trail(request.subject)
-        stream = await asyncio.to_thread(trail.stream, request.subject, request.aggregate_type)
+        stream = await asyncio.to_thread(
+            trail.stream,
+            request.subject,
+            request.aggregate_type,
+            "",  # top-level fields
+        )
         async for chunk in _batched(trail.history(stream)):
             for e in chunk:
                 yield event_message(e)

@@ -188,12 +188,13 @@ class AuditTrail:
                 )
         return found
 
-    def stream(self, subject: str, aggregate_type: str = "") -> Stream:
+    def stream(self, subject: str, aggregate_type: str = "", where: str = "stream.") -> Stream:
         """The stream of ``subject`` (of ``aggregate_type``, else the first kind that has
-        one); NotFoundError when there is none."""
+        one); NotFoundError when there is none. ``where``: the request's path to the two
+        fields, for the field violations (``stream.`` in StateAt and Diff, none in History)."""
         if not subject.strip():
             raise ValidationError(
-                FieldViolation("stream.subject", "name a portfolio id or a proposal id")
+                FieldViolation(f"{where}subject", "name a portfolio id or a proposal id")
             )
         found = self.find(subject)
         if aggregate_type:
@@ -201,7 +202,7 @@ class AuditTrail:
                 known = ", ".join(k.name for k in self.kinds) or "none"
                 raise ValidationError(
                     FieldViolation(
-                        "stream.aggregate_type",
+                        f"{where}aggregate_type",
                         f"{self.service} keeps no {aggregate_type} streams (it keeps: {known})",
                     )
                 )

@@ -90,7 +90,7 @@ def _planned_budget(lines: Any, v: Violations) -> list[dict[str, Any]]:
 def _checklist(answers: Any, v: Violations) -> list[dict[str, Any]]:
     checklist: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for i, answer in enumerate(answers[:MAX_LINES]):
+    for i, answer in enumerate(check.items(answers, "checklist", v, max_items=MAX_LINES)):
         if answer.criterion not in CRITERIA:
             v.add(
                 f"checklist[{i}].criterion",
@@ -127,7 +127,7 @@ def measure_command(req: intake_pb2.SubmitMeasureRequest) -> SubmitMeasure:
             "candidate_for",
             "a candidate is not in the portfolio yet; leave in_portfolio_since empty",
         )
-    depends_on = list(req.depends_on[:MAX_LINES])
+    depends_on = list(check.items(req.depends_on, "depends_on", v, max_items=MAX_LINES))
     for i, other in enumerate(depends_on):
         if other <= 0:
             v.add(f"depends_on[{i}]", "must be a portfolio id")
@@ -209,7 +209,7 @@ def proposal_command(req: intake_pb2.SubmitProposalRequest) -> SubmitProposal:
         if org_type is None:
             v.add("organisation_type", f"unknown organisation type {req.organisation_type}")
     groups = []
-    for i, group in enumerate(req.target_groups):
+    for i, group in enumerate(check.items(req.target_groups, "target_groups", v, max_items=10)):
         if group not in TARGET_GROUPS:
             v.add(
                 f"target_groups[{i}]",
