@@ -82,10 +82,12 @@ async def in_portfolio(
     return measure_id
 
 
-async def report(system: System, measure_id: int, period: str, **fields: Any) -> str:
+async def report(
+    system: System, measure_id: int, period: str, as_: Any = AS_FHI, **fields: Any
+) -> str:
     receipt = await system.intake.SubmitStatusReport(
         intake_pb2.SubmitStatusReportRequest(measure_id=measure_id, period=period, **fields),
-        metadata=AS_FHI,
+        metadata=as_,
     )
     return str(receipt.receipt_id)
 
@@ -430,8 +432,20 @@ async def test_a_red_report_is_shown_with_its_explanation_and_a_correction_repla
 
 async def test_a_historical_red_without_explanation_is_taken_and_flagged(system: System) -> None:
     measure_id = await in_portfolio(system)
+    # A historical table is the office's to import: the agency itself may not skip the rule.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await report(
+            system, measure_id, "2020-03", status=common_pb2.COLOUR_RED, historical_import=True
+        )
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "historical_import" in (refused.value.details() or "")
     await report(
-        system, measure_id, "2020-03", status=common_pb2.COLOUR_RED, historical_import=True
+        system,
+        measure_id,
+        "2020-03",
+        as_=AS_OFFICE,
+        status=common_pb2.COLOUR_RED,
+        historical_import=True,
     )
     m = await measure(system, measure_id, until=lambda m: len(m.status_reports) == 1)
     assert m.status_reports[0].explanation_missing
@@ -674,10 +688,12 @@ async def test_the_portfolio_report_answers_as_of_a_past_moment_on_either_time_a
     measure_id = await submit(
         system, in_portfolio_since="2019-03", reported_at="2019-03-01T12:00:00+01:00"
     )
+    # Dated reports come from the office's import of a historical table.
     first = await report(
         system,
         measure_id,
         "2019-03",
+        as_=AS_OFFICE,
         status=common_pb2.COLOUR_RED,
         explanation="Forsinket",
         reported_at="2019-03-20T12:00:00+01:00",
@@ -686,6 +702,7 @@ async def test_the_portfolio_report_answers_as_of_a_past_moment_on_either_time_a
         system,
         measure_id,
         "2019-03",
+        as_=AS_OFFICE,
         status=common_pb2.COLOUR_GREEN,
         reported_at="2019-04-02T12:00:00+02:00",
     )
@@ -744,6 +761,7 @@ async def test_the_report_compares_with_the_previous_period_and_lists_the_change
             system,
             mid,
             period,
+            as_=AS_OFFICE,
             status=common_pb2.COLOUR_GREEN,
             risk=common_pb2.COLOUR_YELLOW,
             historical_import=True,

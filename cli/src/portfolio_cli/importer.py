@@ -91,8 +91,8 @@ class _Run:
     limit: asyncio.Semaphore
 
     async def import_row(self, row: MeasureRow) -> tuple[str | None, list[RowError]]:
-        metadata = caller_metadata(row.responsible_agency, self.correlation_id)
-        # A historical table puts measures in the portfolio: that is the office's to record.
+        # A historical table puts measures in the portfolio and dates their reports: that
+        # is the office's to record (intake refuses both from anyone else).
         as_office = caller_metadata(OFFICE_AGENCY, self.correlation_id, role="office")
         async with self.limit:
             try:
@@ -111,7 +111,7 @@ class _Run:
                     "SubmitStatusReport",
                     self.stub.SubmitStatusReport,
                     report_request(row, self.period),
-                    metadata=metadata,
+                    metadata=as_office,
                     policy=self.policy,
                 )
             except CallError as exc:

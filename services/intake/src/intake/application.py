@@ -107,6 +107,10 @@ class IntakeApplication(ServiceApplication):
         require_office_or_owner("submitting a measure", cmd.responsible_agency)
         if cmd.in_portfolio_since:
             require_role("registering a measure as already in the portfolio", OFFICE)
+        if cmd.reported_at is not None:
+            require_role(
+                "reported_at: dating a submission in the past (a historical import)", OFFICE
+            )
 
         def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             fields = asdict(cmd)
@@ -124,7 +128,17 @@ class IntakeApplication(ServiceApplication):
         return self._handle("SubmitMeasure", cmd, idempotency_key, make)
 
     def submit_status_report(self, cmd: SubmitStatusReport, idempotency_key: str) -> ReceiptView:
-        """A status report, sent by the measure's own agency (or the office)."""
+        """A status report, sent by the measure's own agency (or the office).
+
+        When a report was given, and that a historical table may lack explanations, are the
+        office's to state (its imports): the server dates everyone else's reports itself.
+        """
+        if cmd.reported_at is not None:
+            require_role(
+                "reported_at: dating a status report in the past (a historical import)", OFFICE
+            )
+        if cmd.historical:
+            require_role("historical_import: a report from a historical table", OFFICE)
 
         def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             try:
@@ -156,6 +170,8 @@ class IntakeApplication(ServiceApplication):
         """A corona proposal from anyone but an auditor."""
         if current_meta().role == AUDITOR:
             raise PermissionDeniedError("auditors only read")
+        if cmd.received_at is not None:
+            require_role("received_at: dating a proposal in the past (an import)", OFFICE)
 
         def make(receipt_id: str, now: datetime) -> list[TracedAggregate]:
             fields = asdict(cmd)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from eventsourcing.persistence import Notification
 
 from backbone.domain import EventMeta, acting_as
-from backbone.errors import AlreadyExistsError, ConflictError, NotFoundError
+from backbone.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from intake.adapters.published import translate
 from intake.application import IntakeApplication
 from intake.domain import MeasureIntake, ProposalIntake, Receipt
@@ -182,3 +188,43 @@ def test_a_proposal_without_an_idempotency_key_gets_a_receipt_naming_its_own_pro
     for view, title in ((first, "One"), (second, "Two")):
         proposal = intake_app.repository.get(ProposalIntake.create_id(view.subject_id))
         assert proposal.title == title
+
+
+# --- S6: when a submission happened is the server's, or the office's import's ----------
+
+
+def test_only_the_office_dates_or_flags_a_submission_historical(
+    intake_app: IntakeApplication,
+    agency: EventMeta,
+    a_measure: Any,
+    a_status_report: Any,
+    a_proposal: Any,
+    stored_names: Names,
+) -> None:
+    """RELIABILITY.md S6: an agency backdating its report (views "as of" a moment go by
+    reported_at), skipping the red-needs-explanation rule (historical_import), or a
+    proposer backdating a proposal, is refused and stores nothing; the office's import
+    may do all three."""
+    past = datetime(2020, 3, 20, 12, tzinfo=UTC)
+    office = EventMeta(agency="Direktoratet for e-helse", user="imp", role="office")
+    proposer = EventMeta(agency="Oslo kommune", user="per", role="proposer")
+    with acting_as(agency):
+        intake_app.submit_measure(a_measure(), "key-1")
+    before = stored_names(intake_app)
+    refused = [
+        (
+            agency,
+            lambda: intake_app.submit_measure(a_measure(measure_id=8, reported_at=past), "k2"),
+        ),
+        (agency, lambda: intake_app.submit_status_report(a_status_report(reported_at=past), "k3")),
+        (agency, lambda: intake_app.submit_status_report(a_status_report(historical=True), "k4")),
+        (proposer, lambda: intake_app.submit_proposal(a_proposal(received_at=past), "k5")),
+    ]
+    for who, attempt in refused:
+        with acting_as(who), pytest.raises(PermissionDeniedError, match="office"):
+            attempt()
+    assert stored_names(intake_app) == before
+    with acting_as(office):
+        intake_app.submit_status_report(a_status_report(reported_at=past, historical=True), "k6")
+        intake_app.submit_proposal(a_proposal(received_at=past), "k7")
+    assert stored_names(intake_app).count("MeasureIntake.StatusReportSubmitted") == 1
